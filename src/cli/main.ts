@@ -1,0 +1,29 @@
+/**
+ * `warden` command line. Until the LDK demo lands this prints usage and runs a self-check of
+ * the foundation layer (active secp256k1 backend, a BOLT 3 signature round trip).
+ */
+import { activeBackendName, ecdsaSign, ecdsaVerify, publicKey } from "../crypto/secp256k1.js";
+import { sha256 } from "../crypto/hash.js";
+import { randomBytes } from "node:crypto";
+
+const USAGE = `warden — a validating Lightning signer
+
+usage:
+  npm start            this text and a self-check of the crypto backend
+  npm test             the test suite
+  npm run bench        crypto and commitment-update floor figures (last line JSON)
+
+The channel signer, the LDK demo, the hsmd drop-in and the daemon arrive in later issues.`;
+
+function selfCheck(): void {
+  const sec = randomBytes(32);
+  const msg = sha256(Buffer.from("warden self-check"));
+  const sig = ecdsaSign(msg, sec, { lowR: true });
+  const ok = ecdsaVerify(sig, msg, publicKey(sec));
+  console.log(`secp256k1 backend: ${activeBackendName()}; sign/verify self-check: ${ok ? "ok" : "FAILED"}`);
+  if (!ok) process.exitCode = 1;
+}
+
+console.log(USAGE);
+console.log("");
+selfCheck();

@@ -1,0 +1,91 @@
+/**
+ * secp256k1 backend over Warden's own N-API addon (native/secp256k1_addon.c) linked against the
+ * system libsecp256k1. Loading is synchronous; failure is reported, never thrown, so the facade
+ * can decide between falling back and refusing to start.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Secp256k1Backend } from "./backend.js";
+
+/** The functions exported by native/secp256k1_addon.c. */
+interface NativeAddon {
+  init(seed: Uint8Array): void;
+  isValidSeckey(sec: Uint8Array): boolean;
+  isValidPublicKey(pub: Uint8Array): boolean;
+  publicKey(sec: Uint8Array): Uint8Array | null;
+  ecdsaSign(msg: Uint8Array, sec: Uint8Array, lowR: boolean): Uint8Array | null;
+  ecdsaVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean;
+  pubkeyTweakAdd(pub: Uint8Array, tweak: Uint8Array): Uint8Array | null;
+  seckeyTweakAdd(sec: Uint8Array, tweak: Uint8Array): Uint8Array | null;
+  seckeyTweakMul(sec: Uint8Array, tweak: Uint8Array): Uint8Array | null;
+  seckeyNegate(sec: Uint8Array): Uint8Array | null;
+  pointAdd(a: Uint8Array, b: Uint8Array): Uint8Array | null;
+  pointMul(pub: Uint8Array, scalar: Uint8Array): Uint8Array | null;
+  ecdh(sec: Uint8Array, pub: Uint8Array): Uint8Array | null;
+  xonlyPublicKey(sec: Uint8Array): Uint8Array | null;
+  schnorrSign(msg: Uint8Array, sec: Uint8Array, aux: Uint8Array): Uint8Array | null;
+  schnorrVerify(sig: Uint8Array, msg: Uint8Array, xonly: Uint8Array): boolean;
+  /** Returns 33 bytes: parity byte (0/1) followed by the tweaked x-only key. */
+  xonlyTweakAdd(xonly: Uint8Array, tweak: Uint8Array): Uint8Array | null;
+}
+
+/** Outcome of trying to load the addon. */
+export type NativeLoadResult =
+  | { ok: true; backend: Secp256k1Backend }
+  | { ok: false; reason: string };
+
+const ADDON_RELATIVE = join("native", "build", "Release", "warden_secp256k1.node");
+
+function findAddon(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, ADDON_RELATIVE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return null;
+}
+
+function wrap(addon: NativeAddon): Secp256k1Backend {
+  return {
+    name: "native",
+    isValidSeckey: (sec) => addon.isValidSeckey(sec),
+    isValidPublicKey: (pub) => addon.isValidPublicKey(pub),
+    publicKey: (sec) => addon.publicKey(sec),
+    ecdsaSign: (msg, sec, lowR) => addon.ecdsaSign(msg, sec, lowR),
+    ecdsaVerify: (sig, msg, pub) => addon.ecdsaVerify(sig, msg, pub),
+    pubkeyTweakAdd: (pub, tweak) => addon.pubkeyTweakAdd(pub, tweak),
+    seckeyTweakAdd: (sec, tweak) => addon.seckeyTweakAdd(sec, tweak),
+    seckeyTweakMul: (sec, tweak) => addon.seckeyTweakMul(sec, tweak),
+    seckeyNegate: (sec) => addon.seckeyNegate(sec),
+    pointAdd: (a, b) => addon.pointAdd(a, b),
+    pointMul: (pub, scalar) => addon.pointMul(pub, scalar),
+    ecdh: (sec, pub) => addon.ecdh(sec, pub),
+    xonlyPublicKey: (sec) => addon.xonlyPublicKey(sec),
+    schnorrSign: (msg, sec, aux) => addon.schnorrSign(msg, sec, aux),
+    schnorrVerify: (sig, msg, xonly) => addon.schnorrVerify(sig, msg, xonly),
+    xonlyTweakAdd: (xonly, tweak) => {
+      const r = addon.xonlyTweakAdd(xonly, tweak);
+      if (r === null) return null;
+      return { xonly: r.subarray(1), parity: r[0] === 1 ? 1 : 0 };
+    },
+  };
+}
+
+/** Loads and initialises the addon (context randomised with 32 fresh bytes); never throws. */
+export function loadNativeBackend(): NativeLoadResult {
+  const path = findAddon();
+  if (path === null) return { ok: false, reason: `${ADDON_RELATIVE} not built` };
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    addon.init(randomBytes(32));
+    return { ok: true, backend: wrap(addon) };
+  } catch (e) {
+    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+}
