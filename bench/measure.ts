@@ -12,7 +12,10 @@ export interface Measurement {
  * Measures `fn` (one call = `opsPerCall` operations): warms up, then takes the best of `rounds`
  * rounds of at least `minMs` each. Best-of filters scheduler noise on a shared 2-core machine.
  */
-export function measure(fn: () => void, opts: { minMs?: number; rounds?: number; opsPerCall?: number } = {}): Measurement {
+export function measure(
+  fn: () => void,
+  opts: { minMs?: number; rounds?: number; opsPerCall?: number } = {},
+): Measurement {
   const minMs = opts.minMs ?? 200;
   const rounds = opts.rounds ?? 3;
   const opsPerCall = opts.opsPerCall ?? 1;

@@ -2,9 +2,10 @@
  * `warden` command line. Until the LDK demo lands this prints usage and runs a self-check of
  * the foundation layer (active secp256k1 backend, a BOLT 3 signature round trip).
  */
-import { activeBackendName, ecdsaSign, ecdsaVerify, publicKey } from "../crypto/secp256k1.js";
-import { sha256 } from "../crypto/hash.js";
+
 import { randomBytes } from "node:crypto";
+import { sha256 } from "../crypto/hash.js";
+import { activeBackendName, ecdsaSign, ecdsaVerify, publicKey } from "../crypto/secp256k1.js";
 
 const USAGE = `warden — a validating Lightning signer
 
@@ -20,7 +21,9 @@ function selfCheck(): void {
   const msg = sha256(Buffer.from("warden self-check"));
   const sig = ecdsaSign(msg, sec, { lowR: true });
   const ok = ecdsaVerify(sig, msg, publicKey(sec));
-  console.log(`secp256k1 backend: ${activeBackendName()}; sign/verify self-check: ${ok ? "ok" : "FAILED"}`);
+  console.log(
+    `secp256k1 backend: ${activeBackendName()}; sign/verify self-check: ${ok ? "ok" : "FAILED"}`,
+  );
   if (!ok) process.exitCode = 1;
 }
 

@@ -30,6 +30,12 @@ export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
   return createHmac("sha256", key).update(data).digest();
 }
 
+/** RIPEMD-160 of `data` (20 bytes); BOLT 3 HTLC scripts commit to RIPEMD160(payment_hash). */
+export function ripemd160(data: Uint8Array): Uint8Array {
+  assertInput(data, "ripemd160 input");
+  return hash("ripemd160", data, "buffer");
+}
+
 /** RIPEMD160(SHA256(data)) (20 bytes), Bitcoin's HASH160. */
 export function hash160(data: Uint8Array): Uint8Array {
   assertInput(data, "hash160 input");

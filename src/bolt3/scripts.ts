@@ -1,0 +1,227 @@
+/**
+ * Every BOLT 3 witness script (funding 2-of-2, to_local, anchors to_remote, anchor, offered and
+ * received HTLC) and the scriptPubKeys built from them. Keys are checked to be 33-byte points
+ * by the callers' boundary (`assertPoint`) or here for the exported builders.
+ */
+import { p2wpkh, p2wsh } from "../bitcoin/outputs.js";
+import { compileScript, OP, pushInt } from "../bitcoin/script.js";
+import { hash160, ripemd160 } from "../crypto/hash.js";
+import { assertBytes } from "../util/bytes.js";
+import { type ChannelType, hasAnchors } from "./channel-type.js";
+import type { HtlcDirection } from "./fees.js";
+import { assertPoint, assertU16, assertU32 } from "./validate.js";
+
+/** -1, 0, 1 like memcmp on the common prefix, then the shorter first (BOLT 3 ordering of keys/scripts). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+/**
+ * `2 <pubkey1> <pubkey2> 2 OP_CHECKMULTISIG` with pubkey1 the lexicographically lesser
+ * compressed funding_pubkey (BOLT 3 Funding Transaction Output).
+ */
+export function fundingScript(fundingPubkeyA: Uint8Array, fundingPubkeyB: Uint8Array): Uint8Array {
+  assertPoint(fundingPubkeyA, "funding pubkey");
+  assertPoint(fundingPubkeyB, "funding pubkey");
+  const [k1, k2] =
+    compareBytes(fundingPubkeyA, fundingPubkeyB) <= 0
+      ? [fundingPubkeyA, fundingPubkeyB]
+      : [fundingPubkeyB, fundingPubkeyA];
+  return compileScript([OP.OP_2, k1, k2, OP.OP_2, OP.CHECKMULTISIG]);
+}
+
+/**
+ * `OP_IF <revocationpubkey> OP_ELSE to_self_delay OP_CSV OP_DROP <local_delayedpubkey> OP_ENDIF
+ * OP_CHECKSIG`: the to_local output and the HTLC-timeout/success output (BOLT 3 to_local Output).
+ */
+export function toLocalScript(
+  revocationPubkey: Uint8Array,
+  toSelfDelay: number,
+  localDelayedPubkey: Uint8Array,
+): Uint8Array {
+  assertPoint(revocationPubkey, "revocationPubkey");
+  assertPoint(localDelayedPubkey, "localDelayedPubkey");
+  assertU16(toSelfDelay, "toSelfDelay");
+  return compileScript([
+    OP.IF,
+    revocationPubkey,
+    OP.ELSE,
+    pushInt(toSelfDelay),
+    OP.CHECKSEQUENCEVERIFY,
+    OP.DROP,
+    localDelayedPubkey,
+    OP.ENDIF,
+    OP.CHECKSIG,
+  ]);
+}
+
+/** The witness script of an HTLC-timeout/HTLC-success output: identical to to_local (BOLT 3 HTLC-Timeout and HTLC-Success Transactions). */
+export const htlcTxOutputScript = toLocalScript;
+
+/** `<remotepubkey> OP_CHECKSIGVERIFY 1 OP_CHECKSEQUENCEVERIFY` (BOLT 3 to_remote Output, option_anchors). */
+export function toRemoteAnchorsScript(remotePubkey: Uint8Array): Uint8Array {
+  assertPoint(remotePubkey, "remotePubkey");
+  return compileScript([remotePubkey, OP.CHECKSIGVERIFY, OP.OP_1, OP.CHECKSEQUENCEVERIFY]);
+}
+
+/** to_remote's witness script (anchors) or undefined (P2WPKH) and its scriptPubKey (BOLT 3 to_remote Output). */
+export function toRemoteOutput(
+  channelType: ChannelType,
+  remotePubkey: Uint8Array,
+): { witnessScript: Uint8Array | undefined; scriptPubKey: Uint8Array } {
+  if (hasAnchors(channelType)) {
+    const witnessScript = toRemoteAnchorsScript(remotePubkey);
+    return { witnessScript, scriptPubKey: p2wsh(witnessScript) };
+  }
+  assertPoint(remotePubkey, "remotePubkey");
+  return { witnessScript: undefined, scriptPubKey: p2wpkh(remotePubkey) };
+}
+
+/**
+ * `<funding_pubkey> OP_CHECKSIG OP_IFDUP OP_NOTIF OP_16 OP_CHECKSEQUENCEVERIFY OP_ENDIF`
+ * (BOLT 3 to_local_anchor and to_remote_anchor Output).
+ */
+export function anchorScript(fundingPubkey: Uint8Array): Uint8Array {
+  assertPoint(fundingPubkey, "fundingPubkey");
+  return compileScript([
+    fundingPubkey,
+    OP.CHECKSIG,
+    OP.IFDUP,
+    OP.NOTIF,
+    OP.OP_16,
+    OP.CHECKSEQUENCEVERIFY,
+    OP.ENDIF,
+  ]);
+}
+
+/** The keys every HTLC script of one commitment shares. */
+export interface HtlcScriptKeys {
+  revocationPubkey: Uint8Array;
+  localHtlcPubkey: Uint8Array;
+  remoteHtlcPubkey: Uint8Array;
+}
+
+/**
+ * Per-commitment precomputation for HTLC scripts: HASH160(revocationpubkey) is computed once
+ * for all HTLCs of a commitment (the hot path with up to 483 HTLCs).
+ */
+export interface HtlcScriptContext {
+  readonly anchors: boolean;
+  readonly revocationPubkeyHash: Uint8Array;
+  readonly localHtlcPubkey: Uint8Array;
+  readonly remoteHtlcPubkey: Uint8Array;
+}
+
+/** Checks the keys once and precomputes what all HTLC scripts of a commitment share. */
+export function htlcScriptContext(
+  channelType: ChannelType,
+  keys: HtlcScriptKeys,
+): HtlcScriptContext {
+  assertPoint(keys.revocationPubkey, "revocationPubkey");
+  assertPoint(keys.localHtlcPubkey, "localHtlcPubkey");
+  assertPoint(keys.remoteHtlcPubkey, "remoteHtlcPubkey");
+  return {
+    anchors: hasAnchors(channelType),
+    revocationPubkeyHash: hash160(keys.revocationPubkey),
+    localHtlcPubkey: keys.localHtlcPubkey,
+    remoteHtlcPubkey: keys.remoteHtlcPubkey,
+  };
+}
+
+/**
+ * The offered or received HTLC witness script for a context (BOLT 3 Offered HTLC Outputs /
+ * Received HTLC Outputs; option_anchors appends `1 OP_CSV OP_DROP` before the last OP_ENDIF).
+ * `cltvExpiry` is used by received HTLCs only.
+ */
+export function htlcScriptFromContext(
+  ctx: HtlcScriptContext,
+  direction: HtlcDirection,
+  paymentHash: Uint8Array,
+  cltvExpiry: number,
+): Uint8Array {
+  assertBytes(paymentHash, 32, "paymentHash");
+  const paymentHashRipemd = ripemd160(paymentHash);
+  const chunks: Array<number | Uint8Array> = [
+    OP.DUP,
+    OP.HASH160,
+    ctx.revocationPubkeyHash,
+    OP.EQUAL,
+    OP.IF,
+    OP.CHECKSIG,
+    OP.ELSE,
+    ctx.remoteHtlcPubkey,
+    OP.SWAP,
+    OP.SIZE,
+    pushInt(32),
+    OP.EQUAL,
+  ];
+  if (direction === "offered") {
+    chunks.push(
+      OP.NOTIF,
+      OP.DROP,
+      OP.OP_2,
+      OP.SWAP,
+      ctx.localHtlcPubkey,
+      OP.OP_2,
+      OP.CHECKMULTISIG,
+      OP.ELSE,
+      OP.HASH160,
+      paymentHashRipemd,
+      OP.EQUALVERIFY,
+      OP.CHECKSIG,
+      OP.ENDIF,
+    );
+  } else {
+    assertU32(cltvExpiry, "cltvExpiry");
+    chunks.push(
+      OP.IF,
+      OP.HASH160,
+      paymentHashRipemd,
+      OP.EQUALVERIFY,
+      OP.OP_2,
+      OP.SWAP,
+      ctx.localHtlcPubkey,
+      OP.OP_2,
+      OP.CHECKMULTISIG,
+      OP.ELSE,
+      OP.DROP,
+      pushInt(cltvExpiry),
+      OP.CHECKLOCKTIMEVERIFY,
+      OP.DROP,
+      OP.CHECKSIG,
+      OP.ENDIF,
+    );
+  }
+  if (ctx.anchors) chunks.push(OP.OP_1, OP.CHECKSEQUENCEVERIFY, OP.DROP);
+  chunks.push(OP.ENDIF);
+  return compileScript(chunks);
+}
+
+/** Offered HTLC witness script (BOLT 3 Offered HTLC Outputs, with or without option_anchors). */
+export function offeredHtlcScript(
+  channelType: ChannelType,
+  keys: HtlcScriptKeys,
+  paymentHash: Uint8Array,
+): Uint8Array {
+  return htlcScriptFromContext(htlcScriptContext(channelType, keys), "offered", paymentHash, 0);
+}
+
+/** Received HTLC witness script (BOLT 3 Received HTLC Outputs, with or without option_anchors). */
+export function receivedHtlcScript(
+  channelType: ChannelType,
+  keys: HtlcScriptKeys,
+  paymentHash: Uint8Array,
+  cltvExpiry: number,
+): Uint8Array {
+  return htlcScriptFromContext(
+    htlcScriptContext(channelType, keys),
+    "received",
+    paymentHash,
+    cltvExpiry,
+  );
+}
