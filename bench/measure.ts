@@ -32,7 +32,7 @@ export function measure(
   for (let r = 0; r < rounds; r++) {
     let calls = 0;
     const t0 = performance.now();
-    let dt = 0;
+    let dt: number;
     do {
       for (let i = 0; i < batch; i++) fn();
       calls += batch;

@@ -34,8 +34,7 @@ interface NativeAddon {
 
 /** Outcome of trying to load the addon. */
 export type NativeLoadResult =
-  | { ok: true; backend: Secp256k1Backend }
-  | { ok: false; reason: string };
+  { ok: true; backend: Secp256k1Backend } | { ok: false; reason: string };
 
 const ADDON_RELATIVE = join("native", "build", "Release", "warden_secp256k1.node");
 
