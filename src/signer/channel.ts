@@ -1,0 +1,360 @@
+/**
+ * A channel of a signer Node. Every operation runs under the channel's lock in the order
+ * recompose from own state → run rules → new state → commit to the Store → sign/reveal.
+ * A refusal (PolicyError, StateError, or a malformed request) leaves the state unchanged, and
+ * no signature or secret leaves before the state recording it is committed.
+ */
+import type { Tx } from "../bitcoin/tx.js";
+import { buildClosingTransaction } from "../bolt3/closing.js";
+import type { ChannelBasepoints } from "../bolt3/commitment-keys.js";
+import type { CommitmentTransaction } from "../bolt3/commitment.js";
+import { buildHtlcTransactions } from "../bolt3/htlc-tx.js";
+import { derivePrivkey } from "../bolt3/key-derivation.js";
+import { fundingScript } from "../bolt3/scripts.js";
+import {
+  commitmentSighash,
+  counterpartyHtlcSighashType,
+  fundingInputSighash,
+  htlcTxSighash,
+} from "../bolt3/signing.js";
+import { fundingSpendWitness } from "../bolt3/witness.js";
+import { txWeight } from "../bitcoin/tx.js";
+import { ecdsaSign } from "../crypto/secp256k1.js";
+import type { ChannelKeys } from "../keys/channel-keys.js";
+import type { Checker } from "../policy/policy.js";
+import { checkChannelSetup } from "../policy/rules/channel-open.js";
+import { checkMutualClose, type MutualCloseProposal } from "../policy/rules/mutual-close.js";
+import type { ChannelSetup } from "../state/channel-setup.js";
+import type { ChannelPhase, ChannelState } from "../state/channel-state.js";
+import { decodeState, encodeState } from "../state/codec.js";
+import type { CommitmentProposal } from "../state/commitment-proposal.js";
+import { StateError } from "../state/errors.js";
+import { initialChannelState } from "../state/initial.js";
+import { channelObscuringFactor, recomposeCommitment } from "../state/recompose.js";
+import {
+  type CounterpartySignatures,
+  type PlanContext,
+  planRevokeHolderCommitment,
+  planSignCounterpartyCommitment,
+  planSignHolderCommitment,
+  planValidateCounterpartyRevocation,
+  planValidateHolderCommitment,
+} from "../state/transitions.js";
+import type { Node } from "./node.js";
+
+/** Low-R signatures, as LDK and Core Lightning produce them. */
+const LOW_R = { lowR: true } as const;
+
+/** Our signatures on a counterparty commitment (compact 64-byte form). */
+export interface CommitmentSignatures {
+  signature: Uint8Array;
+  /** One per HTLC output, in commitment output order (BOLT 2 htlc_signatures). */
+  htlcSignatures: Uint8Array[];
+}
+
+/** A fully signed transaction and our signature in it. */
+export interface SignedTransaction {
+  signature: Uint8Array;
+  tx: Tx;
+}
+
+/** One channel: keys, state, and the validated operations on them. */
+export class Channel {
+  readonly id: string;
+  readonly #node: Node;
+  readonly #keys: ChannelKeys;
+  #state: ChannelState;
+  #version: number;
+  #obscuringFactor: number | undefined;
+
+  private constructor(node: Node, id: string, state: ChannelState, version: number) {
+    this.#node = node;
+    this.id = id;
+    this.#keys = node.keys.channelKeys(id);
+    this.#state = state;
+    this.#version = version;
+  }
+
+  /** Creates and persists a new channel in phase `new`. */
+  static async create(node: Node, id: string): Promise<Channel> {
+    if (node.isForgotten(id)) {
+      throw new StateError("state/forgotten", `channel ${id} was forgotten and cannot be reused`);
+    }
+    const state = initialChannelState();
+    const stored = await node.store.get(node.channelKey(id));
+    if (stored !== undefined) return Channel.load(node, id);
+    await node.store.commit([
+      { key: node.channelKey(id), value: encodeState(state), expectedVersion: 0 },
+    ]);
+    return new Channel(node, id, state, 1);
+  }
+
+  /** Loads a persisted channel. */
+  static async load(node: Node, id: string): Promise<Channel> {
+    const stored = await node.store.get(node.channelKey(id));
+    if (stored === undefined) throw new StateError("state/unknown-channel", `no channel ${id}`);
+    return new Channel(node, id, decodeState<ChannelState>(stored.value), stored.version);
+  }
+
+  /** Life-cycle phase. */
+  get phase(): ChannelPhase {
+    return this.#state.phase;
+  }
+
+  /** Store version of the state (bumps on every committed change). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The current enforcement state (read-only view, for inspection and tests). */
+  get state(): Readonly<ChannelState> {
+    return this.#state;
+  }
+
+  /** Our public basepoints for this channel (sent in open_channel / accept_channel). */
+  get basepoints(): ChannelBasepoints {
+    return this.#keys.basepoints;
+  }
+
+  /**
+   * Runs `plan` on the current state under the channel lock, settles its violations with the
+   * policy, commits the planned state if it changed, then runs `reveal` (signing) on the plan.
+   */
+  async #run<P extends { next: ChannelState }, R>(
+    plan: (state: ChannelState, checker: Checker) => P,
+    reveal: (p: P) => R,
+    afterCommit?: (p: P) => void,
+  ): Promise<R> {
+    return this.#node.locks.runExclusive(this.id, async () => {
+      const checker = this.#node.policy.checker();
+      const p = plan(this.#state, checker);
+      const verdict = this.#node.policy.judge(checker);
+      let next = p.next;
+      if (
+        next !== this.#state &&
+        next.currentHolder !== this.#state.currentHolder &&
+        next.currentHolder
+      ) {
+        // Record only what the policy let through as a warning (not disabled optional rules).
+        next = {
+          ...next,
+          currentHolder: { ...next.currentHolder, warnings: verdict.warnings.map((w) => w.ruleId) },
+        };
+      }
+      if (next !== this.#state) {
+        const key = this.#node.channelKey(this.id);
+        await this.#node.store.commit([
+          { key, value: encodeState(next), expectedVersion: this.#version },
+        ]);
+        this.#state = next;
+        this.#version += 1;
+        afterCommit?.(p);
+      }
+      verdict.record();
+      return reveal(p);
+    });
+  }
+
+  #context(): PlanContext {
+    const setup = this.#state.setup;
+    if (setup === undefined) throw new StateError("state/not-set-up", "the channel is not set up");
+    this.#obscuringFactor ??= channelObscuringFactor(setup, this.#keys.basepoints);
+    return {
+      config: this.#node.policy.config,
+      chainHeight: this.#node.chainHeight(),
+      holder: this.#keys.basepoints,
+      obscuringFactor: this.#obscuringFactor,
+    };
+  }
+
+  /**
+   * Our per-commitment point for holder commitment n. Points up to the next-but-one commitment
+   * are available (BOLT 2 sends the next point in funding_locked / revoke_and_ack).
+   */
+  async getPerCommitmentPoint(n: number): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(n) || n < 0 || n > this.#state.nextHolderCommitNum + 1) {
+      throw new StateError("state/point-too-far", `point ${n} is beyond the next commitment`);
+    }
+    return this.#keys.perCommitmentPoint(n);
+  }
+
+  /** Fixes the negotiated channel parameters after the Channel opening rules pass. */
+  async setup(setup: ChannelSetup): Promise<void> {
+    await this.#run(
+      (state, c) => {
+        if (state.phase !== "new") {
+          throw new StateError("state/already-set-up", `channel ${this.id} is already set up`);
+        }
+        checkChannelSetup(
+          {
+            config: this.#node.policy.config,
+            isOurWallet: this.#node.isOurWallet,
+            openChannelCount: this.#node.openChannelCount,
+            idForgotten: this.#node.isForgotten(this.id),
+          },
+          setup,
+          c,
+        );
+        // Fail early on parameters the BOLT 3 engine cannot build with.
+        channelObscuringFactor(setup, this.#keys.basepoints);
+        return { next: { ...state, phase: "operating" as const, setup } };
+      },
+      () => undefined,
+      () => this.#node.noteChannelOpened(),
+    );
+  }
+
+  /** Validates the peer's signatures on our commitment n (commitment_signed). */
+  async validateHolderCommitment(
+    proposal: CommitmentProposal,
+    sigs: CounterpartySignatures,
+  ): Promise<void> {
+    await this.#run(
+      (state, c) => {
+        const point = this.#keys.perCommitmentPoint(proposal.commitmentNumber);
+        return planValidateHolderCommitment(state, this.#context(), point, proposal, sigs, c);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Releases the secret of holder commitment n (revoke_and_ack), once n+1 was validated. */
+  async revokeHolderCommitment(n: number): Promise<Uint8Array> {
+    return this.#run(
+      (state, c) => planRevokeHolderCommitment(state, n, c),
+      (p) => this.#keys.perCommitmentSecret(p.commitmentNumber),
+    );
+  }
+
+  /** Signs the peer's commitment n at its point, and our signatures on its HTLC txs. */
+  async signCounterpartyCommitment(
+    counterpartyPoint: Uint8Array,
+    proposal: CommitmentProposal,
+  ): Promise<CommitmentSignatures> {
+    return this.#run(
+      (state, c) =>
+        planSignCounterpartyCommitment(state, this.#context(), counterpartyPoint, proposal, c),
+      (p) => this.#signCounterparty(p.commitment, counterpartyPoint),
+    );
+  }
+
+  #signCounterparty(
+    commitment: CommitmentTransaction,
+    counterpartyPoint: Uint8Array,
+  ): CommitmentSignatures {
+    const signature = ecdsaSign(commitmentSighash(commitment), this.#keys.fundingSecret, LOW_R);
+    const htlcTxs = buildHtlcTransactions(commitment);
+    if (htlcTxs.length === 0) return { signature, htlcSignatures: [] };
+    const htlcKey = derivePrivkey(this.#keys.htlcBaseSecret, counterpartyPoint);
+    const type = counterpartyHtlcSighashType(commitment.params.channelType);
+    const htlcSignatures = htlcTxs.map((h) => ecdsaSign(htlcTxSighash(h, type), htlcKey, LOW_R));
+    return { signature, htlcSignatures };
+  }
+
+  /** Accepts the peer's revocation secret for its commitment n. */
+  async validateCounterpartyRevocation(n: number, secret: Uint8Array): Promise<void> {
+    await this.#run(
+      (state, c) => ({ next: planValidateCounterpartyRevocation(state, n, secret, c) }),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Signs our current, unrevoked holder commitment for broadcast (force close) and returns it
+   * fully signed. The channel enters `closing`: nothing newer is signed or revoked afterwards.
+   */
+  async signHolderCommitment(n: number): Promise<SignedTransaction> {
+    return this.#run(
+      (state, c) => planSignHolderCommitment(state, n, c),
+      (p) => {
+        const setup = p.next.setup!;
+        const h = p.holder;
+        if (h === undefined) throw new StateError("state/refused", "nothing to sign");
+        const built = recomposeCommitment(
+          "holder",
+          setup,
+          this.#keys.basepoints,
+          h.perCommitmentPoint,
+          this.#context().obscuringFactor,
+          {
+            commitmentNumber: h.commitmentNumber,
+            feeratePerKw: h.feeratePerKw,
+            toOwnerMsat: h.toOwnerMsat,
+            toOtherMsat: h.toOtherMsat,
+            htlcs: h.htlcs,
+          },
+        );
+        const signature = ecdsaSign(commitmentSighash(built), this.#keys.fundingSecret, LOW_R);
+        const witness = fundingSpendWitness(
+          built.params.keys.localFundingPubkey,
+          signature,
+          built.params.keys.remoteFundingPubkey,
+          h.counterpartySignature,
+          fundingScript(
+            built.params.keys.localFundingPubkey,
+            built.params.keys.remoteFundingPubkey,
+          ),
+        );
+        const tx: Tx = {
+          ...built.tx,
+          inputs: [{ ...built.tx.inputs[0]!, witness }],
+        };
+        return { signature, tx };
+      },
+    );
+  }
+
+  /**
+   * Signs a mutual closing transaction (legacy closing_signed) recomposed from the proposal,
+   * after the Mutual close rules. Several fee proposals may be signed; afterwards the channel
+   * is `closing` and no commitment is signed or revoked.
+   */
+  async signMutualClose(p: MutualCloseProposal): Promise<SignedTransaction> {
+    return this.#run(
+      (state, c) => {
+        const setup = state.setup;
+        if (state.phase === "new" || setup === undefined) {
+          throw new StateError("state/not-set-up", "the channel is not set up");
+        }
+        if (state.closing === "holder-force-close") {
+          throw new StateError("state/closing", "our commitment was signed for broadcast");
+        }
+        const built = buildClosingTransaction({
+          fundingOutpoint: setup.fundingOutpoint,
+          fundingAmountSat: setup.channelValueSat,
+          localIsOpener: setup.isOutbound,
+          toLocalMsat: p.toHolderMsat,
+          toRemoteMsat: p.toCounterpartyMsat,
+          localScriptPubKey: p.holderScript,
+          remoteScriptPubKey: p.counterpartyScript,
+          feeSat: p.feeSat,
+          dustLimitSat: setup.holderDustLimitSat,
+        });
+        checkMutualClose(
+          state,
+          setup,
+          this.#node.policy.config,
+          this.#node.isOurWallet,
+          p,
+          txWeight(built.tx),
+          c,
+        );
+        const next: ChannelState =
+          state.closing === "mutual" ? state : { ...state, phase: "closing", closing: "mutual" };
+        return { next, built, setup };
+      },
+      ({ built, setup }) => {
+        const fundingKeys = [
+          this.#keys.basepoints.fundingPubkey,
+          setup.counterpartyBasepoints.fundingPubkey,
+        ];
+        const digest = fundingInputSighash(
+          built.tx,
+          fundingScript(fundingKeys[0]!, fundingKeys[1]!),
+          setup.channelValueSat,
+        );
+        return { signature: ecdsaSign(digest, this.#keys.fundingSecret, LOW_R), tx: built.tx };
+      },
+    );
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * A signer Node: one node key, many independent channels, one Store and one Policy. Channels
+ * are looked up by a stable id string; each has its own lock, so different channels proceed
+ * concurrently while requests on one channel are strictly ordered.
+ */
+import type { ChannelKeys } from "../keys/channel-keys.js";
+import { Policy } from "../policy/policy.js";
+import type { WalletOracle } from "../policy/rules/destination.js";
+import { decodeState, encodeState } from "../state/codec.js";
+import { StateError } from "../state/errors.js";
+import type { Store } from "../store/store.js";
+import { KeyedMutex } from "../util/async-lock.js";
+import { bytesToHex } from "../util/bytes.js";
+import { Channel } from "./channel.js";
+
+/** Where a Node gets its keys: any KeyDeriver style reduced to these two functions. */
+export interface NodeKeySource {
+  /** 33-byte node id. */
+  nodeId(): Uint8Array;
+  /** The holder key set of channel `channelId` (deterministic from the root secret). */
+  channelKeys(channelId: string): ChannelKeys;
+}
+
+/** Everything a Node needs; only `keys` and `store` are required. */
+export interface NodeOptions {
+  keys: NodeKeySource;
+  store: Store;
+  policy?: Policy;
+  /** Recognises our own on-chain wallet scripts; default: none (only the allowlist). */
+  isOurWallet?: WalletOracle;
+  /** The signer's chain height, when it has a chain view. */
+  chainHeight?: () => number | undefined;
+}
+
+/** Lock key for node-wide records (taken inside a channel lock, never the other way round). */
+const NODE_LOCK = "#node";
+
+/** Node-wide record kept in the store. */
+interface NodeMeta {
+  /** Channel ids that were forgotten: never reused. */
+  forgotten: string[];
+}
+
+/** A signer node hosting many channels. */
+export class Node {
+  readonly nodeId: Uint8Array;
+  readonly policy: Policy;
+  readonly store: Store;
+  readonly keys: NodeKeySource;
+  readonly isOurWallet: WalletOracle;
+  readonly chainHeight: () => number | undefined;
+  /** Per-channel locks; node-wide changes take the lock of the node key. */
+  readonly locks = new KeyedMutex();
+  readonly #channels = new Map<string, Channel>();
+  readonly #prefix: string;
+  #meta: { value: NodeMeta; version: number } = { value: { forgotten: [] }, version: 0 };
+  #openCount = 0;
+
+  private constructor(opts: NodeOptions) {
+    this.keys = opts.keys;
+    this.store = opts.store;
+    this.policy = opts.policy ?? new Policy();
+    this.isOurWallet = opts.isOurWallet ?? (() => false);
+    this.chainHeight = opts.chainHeight ?? (() => undefined);
+    this.nodeId = opts.keys.nodeId();
+    this.#prefix = `node/${bytesToHex(this.nodeId)}/`;
+  }
+
+  /** Opens a node over `store`, loading every persisted channel of this node id. */
+  static async open(opts: NodeOptions): Promise<Node> {
+    const node = new Node(opts);
+    const meta = await node.store.get(node.metaKey());
+    if (meta !== undefined) {
+      node.#meta = { value: decodeState<NodeMeta>(meta.value), version: meta.version };
+    }
+    for (const key of await node.store.list(`${node.#prefix}channel/`)) {
+      const id = key.slice(`${node.#prefix}channel/`.length);
+      const channel = await Channel.load(node, id);
+      node.#channels.set(id, channel);
+      if (channel.phase !== "new" && channel.phase !== "closed") node.#openCount++;
+    }
+    return node;
+  }
+
+  /** Store key of channel `id`'s state. */
+  channelKey(id: string): string {
+    return `${this.#prefix}channel/${id}`;
+  }
+
+  /** Store key of the node-wide record. */
+  metaKey(): string {
+    return `${this.#prefix}meta`;
+  }
+
+  /** Creates channel `id` in phase `new` (or returns it if it exists and is not forgotten). */
+  async newChannel(id: string): Promise<Channel> {
+    if (!/^[0-9a-zA-Z_.:-]{1,200}$/.test(id)) {
+      throw new StateError(
+        "state/channel-id",
+        "channel ids are 1-200 characters of [0-9a-zA-Z_.:-]",
+      );
+    }
+    const existing = this.#channels.get(id);
+    if (existing !== undefined) return existing;
+    return this.locks.runExclusive(id, async () => {
+      const again = this.#channels.get(id);
+      if (again !== undefined) return again;
+      const channel = await Channel.create(this, id);
+      this.#channels.set(id, channel);
+      return channel;
+    });
+  }
+
+  /** The channel with this id; StateError `state/unknown-channel` if there is none. */
+  channel(id: string): Channel {
+    const c = this.#channels.get(id);
+    if (c === undefined) throw new StateError("state/unknown-channel", `no channel ${id}`);
+    return c;
+  }
+
+  /** Ids of every channel this node hosts. */
+  channelIds(): string[] {
+    return [...this.#channels.keys()];
+  }
+
+  /** Channels set up and not yet forgotten. */
+  get openChannelCount(): number {
+    return this.#openCount;
+  }
+
+  /** True when `id` belonged to a channel that was forgotten. */
+  isForgotten(id: string): boolean {
+    return this.#meta.value.forgotten.includes(id);
+  }
+
+  /** Bookkeeping after a channel's setup committed. */
+  noteChannelOpened(): void {
+    this.#openCount++;
+  }
+
+  /**
+   * Forgets a closed channel: removes its state and records its id so it is never reused
+   * (policy-channel-id-reuse). Refused unless the channel is closing or closed.
+   */
+  async forgetChannel(id: string): Promise<void> {
+    const channel = this.channel(id);
+    await this.locks.runExclusive(id, async () => {
+      if (channel.phase !== "closing" && channel.phase !== "closed") {
+        throw new StateError("state/not-closed", `channel ${id} is ${channel.phase}`);
+      }
+      await this.locks.runExclusive(NODE_LOCK, async () => {
+        const meta: NodeMeta = { forgotten: [...this.#meta.value.forgotten, id] };
+        const [version] = await this.store.commit([
+          { key: this.metaKey(), value: encodeState(meta), expectedVersion: this.#meta.version },
+          { key: this.channelKey(id), value: null, expectedVersion: channel.version },
+        ]);
+        this.#meta = { value: meta, version: version! };
+      });
+      this.#channels.delete(id);
+      this.#openCount--;
+    });
+  }
+}
