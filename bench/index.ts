@@ -7,6 +7,10 @@
  * signatures on our commitment) and N+1 low-R ECDSA signs (ours on theirs; LDK and CLN grind R). The channel signer's
  * speed is reported as a ratio against this floor, measured in the same run.
  *
+ * Then the channel signer itself (bench/signer.ts: the validated update round through
+ * Node/Channel against the floor of the same raw work, key "signer") and sharding channels
+ * over worker threads (bench/shard.ts, key "shard").
+ *
  * Prints a table, and as the last line one JSON object with every figure.
  */
 import { randomBytes } from "node:crypto";
@@ -38,6 +42,8 @@ import {
   useBackend,
 } from "../src/crypto/secp256k1.js";
 import { type Measurement, measure } from "./measure.js";
+import { benchShard } from "./shard.js";
+import { benchSigner } from "./signer.js";
 
 const HTLC_COUNTS = [0, 10, 100, 483] as const;
 const quick = process.env["WARDEN_BENCH_QUICK"] === "1";
@@ -287,5 +293,11 @@ if (native && wasm) {
     native.opsPerSec["ecdsa_verify"]! / wasm.opsPerSec["ecdsa_verify"]!,
   );
 }
+// The channel signer (validated update round vs its floor) and sharding over worker threads,
+// on the native backend when it is available.
+if (native) useBackend("native");
+summary["signer"] = await benchSigner(HTLC_COUNTS, quick ? 150 : 500);
+summary["shard"] = await benchShard(64, quick ? 5 : 10, 10, quick ? 1 : 3);
+useBackend(defaultBackend);
 console.log("");
 console.log(JSON.stringify(summary));

@@ -34,15 +34,17 @@ export function derivePubkey(basepoint: Uint8Array, perCommitmentPoint: Uint8Arr
 
 /**
  * privkey = basepoint_secret + SHA256(per_commitment_point || basepoint) mod n, the secret of
- * derivePubkey(basepoint_secret * G, per_commitment_point) (BOLT 3 Key Derivation).
+ * derivePubkey(basepoint_secret * G, per_commitment_point) (BOLT 3 Key Derivation). A caller
+ * that holds the basepoint (basepoint_secret * G) may pass it to skip recomputing it.
  */
 export function derivePrivkey(
   basepointSecret: Uint8Array,
   perCommitmentPoint: Uint8Array,
+  knownBasepoint?: Uint8Array,
 ): Uint8Array {
   assertBytes(basepointSecret, 32, "basepoint secret");
   assertPoint(perCommitmentPoint, "per-commitment point");
-  const basepoint = publicKey(basepointSecret);
+  const basepoint = knownBasepoint ?? publicKey(basepointSecret);
   return seckeyTweakAdd(basepointSecret, sha256Pair(perCommitmentPoint, basepoint));
 }
 

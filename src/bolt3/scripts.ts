@@ -108,13 +108,125 @@ export interface HtlcScriptKeys {
 
 /**
  * Per-commitment precomputation for HTLC scripts: HASH160(revocationpubkey) is computed once
- * for all HTLCs of a commitment (the hot path with up to 483 HTLCs).
+ * for all HTLCs of a commitment (the hot path with up to 483 HTLCs), and so are the constant
+ * parts of the offered and received scripts.
  */
 export interface HtlcScriptContext {
   readonly anchors: boolean;
   readonly revocationPubkeyHash: Uint8Array;
   readonly localHtlcPubkey: Uint8Array;
   readonly remoteHtlcPubkey: Uint8Array;
+}
+
+/**
+ * The constant byte runs of a context's HTLC scripts. Offered: head ‖ RIPEMD160(hash) ‖ tail.
+ * Received: head ‖ RIPEMD160(hash) ‖ mid ‖ push(cltv_expiry) ‖ tail. Each head ends with the
+ * 20-byte push opcode.
+ */
+interface HtlcTemplates {
+  offeredHead: Uint8Array;
+  offeredTail: Uint8Array;
+  receivedHead: Uint8Array;
+  receivedMid: Uint8Array;
+  receivedTail: Uint8Array;
+}
+
+const templatesOf = new WeakMap<HtlcScriptContext, HtlcTemplates>();
+
+function templates(ctx: HtlcScriptContext): HtlcTemplates {
+  let t = templatesOf.get(ctx);
+  if (t !== undefined) return t;
+  const common: Array<number | Uint8Array> = [
+    OP.DUP,
+    OP.HASH160,
+    ctx.revocationPubkeyHash,
+    OP.EQUAL,
+    OP.IF,
+    OP.CHECKSIG,
+    OP.ELSE,
+    ctx.remoteHtlcPubkey,
+    OP.SWAP,
+    OP.SIZE,
+    pushInt(32),
+    OP.EQUAL,
+  ];
+  const end: number[] = ctx.anchors
+    ? [OP.OP_1, OP.CHECKSEQUENCEVERIFY, OP.DROP, OP.ENDIF]
+    : [OP.ENDIF];
+  // compileScript of the chunks around each 20-byte push; the push opcode (0x14) ends a head.
+  const withPush = (chunks: Array<number | Uint8Array>): Uint8Array => {
+    const body = compileScript(chunks);
+    const out = new Uint8Array(body.length + 1);
+    out.set(body, 0);
+    out[body.length] = 20;
+    return out;
+  };
+  t = {
+    offeredHead: withPush([
+      ...common,
+      OP.NOTIF,
+      OP.DROP,
+      OP.OP_2,
+      OP.SWAP,
+      ctx.localHtlcPubkey,
+      OP.OP_2,
+      OP.CHECKMULTISIG,
+      OP.ELSE,
+      OP.HASH160,
+    ]),
+    offeredTail: compileScript([OP.EQUALVERIFY, OP.CHECKSIG, OP.ENDIF, ...end]),
+    receivedHead: withPush([...common, OP.IF, OP.HASH160]),
+    receivedMid: compileScript([
+      OP.EQUALVERIFY,
+      OP.OP_2,
+      OP.SWAP,
+      ctx.localHtlcPubkey,
+      OP.OP_2,
+      OP.CHECKMULTISIG,
+      OP.ELSE,
+      OP.DROP,
+    ]),
+    receivedTail: compileScript([OP.CHECKLOCKTIMEVERIFY, OP.DROP, OP.CHECKSIG, OP.ENDIF, ...end]),
+  };
+  templatesOf.set(ctx, t);
+  return t;
+}
+
+/**
+ * RIPEMD160(payment_hash) by content, bounded: the same HTLC appears in both parties'
+ * commitments and in every commitment until it is removed.
+ */
+const paymentHashRipemd = new Map<string, Uint8Array>();
+const PAYMENT_HASH_CACHE_MAX = 8192;
+
+function ripemdOfPaymentHash(paymentHash: Uint8Array): Uint8Array {
+  const key = Buffer.from(paymentHash.buffer, paymentHash.byteOffset, 32).toString("latin1");
+  let r = paymentHashRipemd.get(key);
+  if (r === undefined) {
+    r = ripemd160(paymentHash);
+    if (paymentHashRipemd.size >= PAYMENT_HASH_CACHE_MAX) {
+      paymentHashRipemd.delete(paymentHashRipemd.keys().next().value!);
+    }
+    paymentHashRipemd.set(key, r);
+  }
+  return r;
+}
+
+/** Bytes that push the u32 `n` minimally (OP_0, OP_1..OP_16, else a CScriptNum push), as pushInt. */
+function pushU32Bytes(n: number): Uint8Array {
+  if (n === 0) return Uint8Array.of(OP.OP_0);
+  if (n <= 16) return Uint8Array.of(OP.OP_1 + n - 1);
+  const num: number[] = [];
+  let v = n;
+  while (v > 0) {
+    num.push(v & 0xff);
+    v = Math.floor(v / 256);
+  }
+  if (num[num.length - 1]! & 0x80) num.push(0);
+  const out = new Uint8Array(1 + num.length);
+  out[0] = num.length;
+  out.set(num, 1);
+  return out;
 }
 
 /** Checks the keys once and precomputes what all HTLC scripts of a commitment share. */
@@ -136,7 +248,7 @@ export function htlcScriptContext(
 /**
  * The offered or received HTLC witness script for a context (BOLT 3 Offered HTLC Outputs /
  * Received HTLC Outputs; option_anchors appends `1 OP_CSV OP_DROP` before the last OP_ENDIF).
- * `cltvExpiry` is used by received HTLCs only.
+ * `cltvExpiry` is used by received HTLCs only. Assembled from the context's constant parts.
  */
 export function htlcScriptFromContext(
   ctx: HtlcScriptContext,
@@ -145,61 +257,26 @@ export function htlcScriptFromContext(
   cltvExpiry: number,
 ): Uint8Array {
   assertBytes(paymentHash, 32, "paymentHash");
-  const paymentHashRipemd = ripemd160(paymentHash);
-  const chunks: Array<number | Uint8Array> = [
-    OP.DUP,
-    OP.HASH160,
-    ctx.revocationPubkeyHash,
-    OP.EQUAL,
-    OP.IF,
-    OP.CHECKSIG,
-    OP.ELSE,
-    ctx.remoteHtlcPubkey,
-    OP.SWAP,
-    OP.SIZE,
-    pushInt(32),
-    OP.EQUAL,
-  ];
+  const t = templates(ctx);
+  const ripemd = ripemdOfPaymentHash(paymentHash);
   if (direction === "offered") {
-    chunks.push(
-      OP.NOTIF,
-      OP.DROP,
-      OP.OP_2,
-      OP.SWAP,
-      ctx.localHtlcPubkey,
-      OP.OP_2,
-      OP.CHECKMULTISIG,
-      OP.ELSE,
-      OP.HASH160,
-      paymentHashRipemd,
-      OP.EQUALVERIFY,
-      OP.CHECKSIG,
-      OP.ENDIF,
-    );
-  } else {
-    assertU32(cltvExpiry, "cltvExpiry");
-    chunks.push(
-      OP.IF,
-      OP.HASH160,
-      paymentHashRipemd,
-      OP.EQUALVERIFY,
-      OP.OP_2,
-      OP.SWAP,
-      ctx.localHtlcPubkey,
-      OP.OP_2,
-      OP.CHECKMULTISIG,
-      OP.ELSE,
-      OP.DROP,
-      pushInt(cltvExpiry),
-      OP.CHECKLOCKTIMEVERIFY,
-      OP.DROP,
-      OP.CHECKSIG,
-      OP.ENDIF,
-    );
+    const out = Buffer.allocUnsafe(t.offeredHead.length + 20 + t.offeredTail.length);
+    out.set(t.offeredHead, 0);
+    out.set(ripemd, t.offeredHead.length);
+    out.set(t.offeredTail, t.offeredHead.length + 20);
+    return out;
   }
-  if (ctx.anchors) chunks.push(OP.OP_1, OP.CHECKSEQUENCEVERIFY, OP.DROP);
-  chunks.push(OP.ENDIF);
-  return compileScript(chunks);
+  assertU32(cltvExpiry, "cltvExpiry");
+  const cltv = pushU32Bytes(cltvExpiry);
+  const h = t.receivedHead.length;
+  const m = t.receivedMid.length;
+  const out = Buffer.allocUnsafe(h + 20 + m + cltv.length + t.receivedTail.length);
+  out.set(t.receivedHead, 0);
+  out.set(ripemd, h);
+  out.set(t.receivedMid, h + 20);
+  out.set(cltv, h + 20 + m);
+  out.set(t.receivedTail, h + 20 + m + cltv.length);
+  return out;
 }
 
 /** Offered HTLC witness script (BOLT 3 Offered HTLC Outputs, with or without option_anchors). */

@@ -91,9 +91,32 @@ export function isValidSeckey(b: unknown): boolean {
   return b instanceof Uint8Array && b.length === 32 && active.isValidSeckey(b);
 }
 
+/**
+ * Compressed points known to be on the curve, by content: parsing one costs a field square
+ * root (several µs), and the BOLT 3 layer checks the same basepoints and derived keys many
+ * times per commitment. Keys are the 33 bytes as a latin1 string (content, not identity, so a
+ * byte array changed in place is looked up afresh). Bounded; the oldest entry goes first.
+ */
+const knownPoints = new Map<string, true>();
+const KNOWN_POINTS_MAX = 16_384;
+
+function pointKey(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+}
+
+function rememberPoint(key: string): void {
+  if (knownPoints.size >= KNOWN_POINTS_MAX) knownPoints.delete(knownPoints.keys().next().value!);
+  knownPoints.set(key, true);
+}
+
 /** True iff `b` is a 33-byte compressed public key on the curve. */
 export function isValidPublicKey(b: unknown): boolean {
-  return b instanceof Uint8Array && b.length === 33 && active.isValidPublicKey(b);
+  if (!(b instanceof Uint8Array) || b.length !== 33) return false;
+  const key = pointKey(b);
+  if (knownPoints.has(key)) return true;
+  if (!active.isValidPublicKey(b)) return false;
+  rememberPoint(key);
+  return true;
 }
 
 /** 33-byte compressed public key of a valid secret key. */

@@ -49,6 +49,20 @@ function checkedPublicKey(secret: Uint8Array, what: string): Uint8Array {
   return publicKey(secret);
 }
 
+/** How many recent per-commitment secrets and points a key set remembers. */
+const RECENT_COMMITMENTS = 4;
+
+/** A copy of the same kind (Buffer stays Buffer), so cached values look as freshly derived ones. */
+function copyBytes(b: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(b) ? Buffer.from(b) : Uint8Array.from(b);
+}
+
+/** Adds n → v to a small insertion-ordered cache, dropping the oldest entry beyond the limit. */
+function remember(cache: Map<number, Uint8Array>, n: number, v: Uint8Array): void {
+  cache.set(n, v);
+  if (cache.size > RECENT_COMMITMENTS) cache.delete(cache.keys().next().value!);
+}
+
 class ChannelKeySet implements ChannelKeys {
   readonly fundingSecret: Uint8Array;
   readonly revocationBaseSecret: Uint8Array;
@@ -57,6 +71,8 @@ class ChannelKeySet implements ChannelKeys {
   readonly htlcBaseSecret: Uint8Array;
   readonly commitmentSeed: Uint8Array;
   readonly basepoints: ChannelBasepoints;
+  readonly #secrets = new Map<number, Uint8Array>();
+  readonly #points = new Map<number, Uint8Array>();
 
   constructor(s: ChannelSecrets) {
     this.fundingSecret = Uint8Array.from(s.fundingSecret);
@@ -78,11 +94,29 @@ class ChannelKeySet implements ChannelKeys {
   }
 
   perCommitmentSecret(commitmentNumber: number): Uint8Array {
-    return perCommitmentSecret(this.commitmentSeed, commitmentNumber);
+    return copyBytes(this.#secret(commitmentNumber));
   }
 
   perCommitmentPoint(commitmentNumber: number): Uint8Array {
-    return perCommitmentPoint(perCommitmentSecret(this.commitmentSeed, commitmentNumber));
+    let point = this.#points.get(commitmentNumber);
+    if (point === undefined) {
+      point = perCommitmentPoint(this.#secret(commitmentNumber));
+      remember(this.#points, commitmentNumber, point);
+    }
+    return copyBytes(point);
+  }
+
+  /**
+   * The secret of commitment n (48 SHA-256 from the seed), remembered for the last few numbers:
+   * one update derives point n+1 then, a round later, releases secret n. Callers get copies.
+   */
+  #secret(commitmentNumber: number): Uint8Array {
+    let secret = this.#secrets.get(commitmentNumber);
+    if (secret === undefined) {
+      secret = perCommitmentSecret(this.commitmentSeed, commitmentNumber);
+      remember(this.#secrets, commitmentNumber, secret);
+    }
+    return secret;
   }
 
   toJSON(): Record<string, string> {

@@ -21,12 +21,13 @@ import { fundingSpendWitness } from "../bolt3/witness.js";
 import { txWeight } from "../bitcoin/tx.js";
 import { ecdsaSign } from "../crypto/secp256k1.js";
 import type { ChannelKeys } from "../keys/channel-keys.js";
+import { PolicyError } from "../policy/errors.js";
 import type { Checker } from "../policy/policy.js";
 import { checkChannelSetup } from "../policy/rules/channel-open.js";
 import { checkMutualClose, type MutualCloseProposal } from "../policy/rules/mutual-close.js";
 import type { ChannelSetup } from "../state/channel-setup.js";
 import type { ChannelPhase, ChannelState } from "../state/channel-state.js";
-import { decodeState, encodeState } from "../state/codec.js";
+import { decodeState, encodeState, freezeDeep } from "../state/codec.js";
 import type { CommitmentProposal } from "../state/commitment-proposal.js";
 import { StateError } from "../state/errors.js";
 import { initialChannelState } from "../state/initial.js";
@@ -40,6 +41,33 @@ import {
   planValidateCounterpartyRevocation,
   planValidateHolderCommitment,
 } from "../state/transitions.js";
+// On-chain operations (HTLC transactions, sweeps, channel announcement).
+import { SIGHASH_ALL, segwitV0Sighash } from "../bitcoin/sighash.js";
+import { deriveRevocationPrivkey } from "../bolt3/key-derivation.js";
+import {
+  htlcSuccessWitness,
+  htlcTimeoutWitness,
+  signatureWithSighashType,
+} from "../bolt3/witness.js";
+import { sha256d } from "../crypto/hash.js";
+import {
+  CHANNEL_ANNOUNCEMENT_SIGNED_OFFSET,
+  checkChannelAnnouncement,
+  parseChannelAnnouncement,
+} from "../policy/rules/channel-announcement.js";
+import { type OnchainContext, requireSetup } from "../state/onchain-commitments.js";
+import {
+  type CounterpartyHtlcTxRequest,
+  type HolderHtlcTxRequest,
+  planSignCounterpartyHtlcTx,
+  planSignHolderHtlcTx,
+} from "../state/onchain-htlc.js";
+import {
+  planSweep,
+  revealedCounterpartySecret,
+  type SweepKey,
+  type SweepRequest,
+} from "../state/onchain-sweep.js";
 import type { Node } from "./node.js";
 
 /** Low-R signatures, as LDK and Core Lightning produce them. */
@@ -78,15 +106,18 @@ export class Channel {
   /** Creates and persists a new channel in phase `new`. */
   static async create(node: Node, id: string): Promise<Channel> {
     if (node.isForgotten(id)) {
-      throw new StateError("state/forgotten", `channel ${id} was forgotten and cannot be reused`);
+      throw new PolicyError([
+        { ruleId: "policy-channel-id-reuse", message: `channel ${id} reuses a forgotten id` },
+      ]);
     }
     const state = initialChannelState();
     const stored = await node.store.get(node.channelKey(id));
     if (stored !== undefined) return Channel.load(node, id);
-    await node.store.commit([
+    // Versions are assigned by the store (unique across the store, not per key).
+    const [version] = await node.store.commit([
       { key: node.channelKey(id), value: encodeState(state), expectedVersion: 0 },
     ]);
-    return new Channel(node, id, state, 1);
+    return new Channel(node, id, state, version!);
   }
 
   /** Loads a persisted channel. */
@@ -101,7 +132,7 @@ export class Channel {
     return this.#state.phase;
   }
 
-  /** Store version of the state (bumps on every committed change). */
+  /** Store version of the state (a new store-assigned version on every committed change). */
   get version(): number {
     return this.#version;
   }
@@ -142,12 +173,16 @@ export class Channel {
         };
       }
       if (next !== this.#state) {
+        // Commitment records never change once made: frozen, each is encoded once (codec.ts).
+        freezeDeep(next.currentHolder);
+        freezeDeep(next.currentCounterparty);
+        freezeDeep(next.previousCounterparty);
         const key = this.#node.channelKey(this.id);
-        await this.#node.store.commit([
+        const [version] = await this.#node.store.commit([
           { key, value: encodeState(next), expectedVersion: this.#version },
         ]);
         this.#state = next;
-        this.#version += 1;
+        this.#version = version!;
         afterCommit?.(p);
       }
       verdict.record();
@@ -164,6 +199,7 @@ export class Channel {
       chainHeight: this.#node.chainHeight(),
       holder: this.#keys.basepoints,
       obscuringFactor: this.#obscuringFactor,
+      fundingState: this.#node.fundingState(setup.fundingOutpoint),
     };
   }
 
@@ -221,7 +257,12 @@ export class Channel {
   /** Releases the secret of holder commitment n (revoke_and_ack), once n+1 was validated. */
   async revokeHolderCommitment(n: number): Promise<Uint8Array> {
     return this.#run(
-      (state, c) => planRevokeHolderCommitment(state, n, c),
+      (state, c) =>
+        planRevokeHolderCommitment(state, n, c, {
+          watchtowerAttested: this.#node.policy.isEnabled("policy-revoke-watchtower-attested")
+            ? (k) => this.#node.watchtowerAttested?.(this.id, k) ?? false
+            : undefined,
+        }),
       (p) => this.#keys.perCommitmentSecret(p.commitmentNumber),
     );
   }
@@ -245,7 +286,11 @@ export class Channel {
     const signature = ecdsaSign(commitmentSighash(commitment), this.#keys.fundingSecret, LOW_R);
     const htlcTxs = buildHtlcTransactions(commitment);
     if (htlcTxs.length === 0) return { signature, htlcSignatures: [] };
-    const htlcKey = derivePrivkey(this.#keys.htlcBaseSecret, counterpartyPoint);
+    const htlcKey = derivePrivkey(
+      this.#keys.htlcBaseSecret,
+      counterpartyPoint,
+      this.#keys.basepoints.htlcBasepoint,
+    );
     const type = counterpartyHtlcSighashType(commitment.params.channelType);
     const htlcSignatures = htlcTxs.map((h) => ecdsaSign(htlcTxSighash(h, type), htlcKey, LOW_R));
     return { signature, htlcSignatures };
@@ -357,4 +402,158 @@ export class Channel {
       },
     );
   }
+
+  // ---- On-chain operations: HTLC transactions, sweeps, channel announcement. ----
+
+  #onchainContext(): OnchainContext {
+    return { ...this.#context(), isOurWallet: this.#node.isOurWallet };
+  }
+
+  /** The secret a sweep plan names (derived here, in the shell, never in a plan). */
+  #sweepSecret(key: SweepKey): Uint8Array {
+    switch (key.kind) {
+      case "delayed":
+        return derivePrivkey(
+          this.#keys.delayedPaymentBaseSecret,
+          key.perCommitmentPoint,
+          this.#keys.basepoints.delayedPaymentBasepoint,
+        );
+      case "htlc":
+        return derivePrivkey(
+          this.#keys.htlcBaseSecret,
+          key.perCommitmentPoint,
+          this.#keys.basepoints.htlcBasepoint,
+        );
+      case "payment":
+        return this.#keys.paymentBaseSecret;
+      case "funding":
+        return this.#keys.fundingSecret;
+      case "revocation":
+        return deriveRevocationPrivkey(
+          this.#keys.revocationBaseSecret,
+          revealedCounterpartySecret(this.#state, key.commitmentNumber),
+        );
+    }
+  }
+
+  /**
+   * Signs our HTLC-success / HTLC-timeout tx for an HTLC output of the current holder
+   * commitment, recomposed from state after the HTLC transaction rules, and returns the full
+   * BOLT 3 witness with the peer's stored HTLC signature. A success needs the preimage
+   * (StateError `state/preimage-mismatch` / `state/preimage-missing`); a revoked commitment is
+   * refused (policy-commitment-holder-not-revoked). Other inputs of a fee bump are not signed.
+   */
+  async signHolderHtlcTx(req: HolderHtlcTxRequest): Promise<SignedInput> {
+    return this.#run(
+      (state, c) => planSignHolderHtlcTx(state, this.#onchainContext(), req, c),
+      (p) => {
+        if ("refused" in p) throw new StateError("state/refused", "nothing to sign");
+        const script = p.htlcTx.htlcWitnessScript;
+        const digest = segwitV0Sighash(
+          p.signTx,
+          p.inputIndex,
+          script,
+          p.htlcTx.inputValueSat,
+          SIGHASH_ALL,
+        );
+        const key = derivePrivkey(
+          this.#keys.htlcBaseSecret,
+          p.perCommitmentPoint,
+          this.#keys.basepoints.htlcBasepoint,
+        );
+        const signature = ecdsaSign(digest, key, LOW_R);
+        const witness =
+          p.preimage !== undefined
+            ? htlcSuccessWitness(
+                p.channelType,
+                p.counterpartySignature,
+                signature,
+                p.preimage,
+                script,
+              )
+            : htlcTimeoutWitness(p.channelType, p.counterpartySignature, signature, script);
+        return { signature, witness, tx: withWitness(p.signTx, p.inputIndex, witness) };
+      },
+    );
+  }
+
+  /**
+   * Our signature (compact, SIGHASH_SINGLE|ANYONECANPAY with anchors, else SIGHASH_ALL) on the
+   * peer's HTLC tx for an HTLC output of its current or previous, unrevoked commitment,
+   * recomposed from state; the node's copy, when given, must be exactly BOLT 3's.
+   */
+  async signCounterpartyHtlcTx(req: CounterpartyHtlcTxRequest): Promise<Uint8Array> {
+    return this.#run(
+      (state, c) => planSignCounterpartyHtlcTx(state, this.#onchainContext(), req, c),
+      (p) => {
+        const key = derivePrivkey(
+          this.#keys.htlcBaseSecret,
+          p.perCommitmentPoint,
+          this.#keys.basepoints.htlcBasepoint,
+        );
+        const type = counterpartyHtlcSighashType(p.channelType);
+        return ecdsaSign(htlcTxSighash(p.htlcTx, type), key, LOW_R);
+      },
+    );
+  }
+
+  /**
+   * Signs (SIGHASH_ALL) one input of a sweep of our outputs after a close — delayed to_local
+   * and HTLC tx outputs, the peer's commitment's HTLC and to_remote outputs, justice on a
+   * revoked commitment, our anchor — after the Sweep rules, and returns our signature, the
+   * input's witness and the tx with it. The spent output is derived from state (or from the
+   * revealed secret for justice); other inputs are neither checked nor signed.
+   */
+  async signSweep(req: SweepRequest): Promise<SignedInput> {
+    return this.#run(
+      (state, c) => planSweep(state, this.#onchainContext(), req, c),
+      (p) => {
+        if ("refused" in p) throw new StateError("state/refused", "nothing to sign");
+        const digest = segwitV0Sighash(p.tx, p.inputIndex, p.scriptCode, p.valueSat, SIGHASH_ALL);
+        const signature = ecdsaSign(digest, this.#sweepSecret(p.key), LOW_R);
+        const witness = p.witness(signatureWithSighashType(signature, SIGHASH_ALL));
+        return { signature, witness, tx: withWitness(p.tx, p.inputIndex, witness) };
+      },
+    );
+  }
+
+  /**
+   * Our bitcoin signature (funding key, compact) on a BOLT 7 channel_announcement (with its
+   * 2-byte type): sha256d of the message after the type and the four signatures. Refused
+   * (policy-gossip-own-channels) unless our node id and funding key share a slot, the slots
+   * are in node-id order and the other bitcoin key is the peer's. The short_channel_id and
+   * chain hash are not checked here (node-level gossip rules).
+   */
+  async signChannelAnnouncement(msg: Uint8Array): Promise<Uint8Array> {
+    return this.#run(
+      (state, c) => {
+        const setup = requireSetup(state);
+        const fields = parseChannelAnnouncement(msg);
+        checkChannelAnnouncement(
+          fields,
+          this.#node.nodeId,
+          this.#keys.basepoints.fundingPubkey,
+          setup.counterpartyBasepoints.fundingPubkey,
+          c,
+        );
+        return { next: state, digest: sha256d(msg.subarray(CHANNEL_ANNOUNCEMENT_SIGNED_OFFSET)) };
+      },
+      (p) => ecdsaSign(p.digest, this.#keys.fundingSecret, LOW_R),
+    );
+  }
+}
+
+/** Our signature on one input, that input's full witness, and the tx carrying it. */
+export interface SignedInput {
+  /** Compact 64-byte signature (the witness holds it DER-encoded with its sighash byte). */
+  signature: Uint8Array;
+  witness: Uint8Array[];
+  tx: Tx;
+}
+
+function withWitness(tx: Tx, inputIndex: number, witness: Uint8Array[]): Tx {
+  return {
+    ...tx,
+    inputs: tx.inputs.map((input, i) => (i === inputIndex ? { ...input, witness } : input)),
+  };
 }

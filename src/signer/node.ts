@@ -5,6 +5,8 @@
  */
 import type { ChannelKeys } from "../keys/channel-keys.js";
 import { Policy } from "../policy/policy.js";
+import type { OutPoint } from "../bitcoin/tx.js";
+import type { FundingState } from "../policy/rules/commitment.js";
 import type { WalletOracle } from "../policy/rules/destination.js";
 import { decodeState, encodeState } from "../state/codec.js";
 import { StateError } from "../state/errors.js";
@@ -30,6 +32,18 @@ export interface NodeOptions {
   isOurWallet?: WalletOracle;
   /** The signer's chain height, when it has a chain view. */
   chainHeight?: () => number | undefined;
+  /**
+   * The funding output's state on the signer's chain view (policy-commitment-spends-active-utxo);
+   * undefined, or a function returning undefined, means no chain view: the rule does not run.
+   */
+  fundingState?: (outpoint: OutPoint) => FundingState | undefined;
+  /**
+   * True when the configured watchtower holds the justice data for counterparty commitment
+   * `commitmentNumber` of `channelId` and every earlier one (policy-revoke-watchtower-attested,
+   * optional: consulted only when that rule is enabled; enabled without an oracle, it refuses
+   * every revocation made after the peer revoked something).
+   */
+  watchtowerAttested?: (channelId: string, commitmentNumber: number) => boolean;
 }
 
 /** Lock key for node-wide records (taken inside a channel lock, never the other way round). */
@@ -49,6 +63,9 @@ export class Node {
   readonly keys: NodeKeySource;
   readonly isOurWallet: WalletOracle;
   readonly chainHeight: () => number | undefined;
+  readonly fundingState: (outpoint: OutPoint) => FundingState | undefined;
+  readonly watchtowerAttested:
+    ((channelId: string, commitmentNumber: number) => boolean) | undefined;
   /** Per-channel locks; node-wide changes take the lock of the node key. */
   readonly locks = new KeyedMutex();
   readonly #channels = new Map<string, Channel>();
@@ -62,6 +79,8 @@ export class Node {
     this.policy = opts.policy ?? new Policy();
     this.isOurWallet = opts.isOurWallet ?? (() => false);
     this.chainHeight = opts.chainHeight ?? (() => undefined);
+    this.fundingState = opts.fundingState ?? (() => undefined);
+    this.watchtowerAttested = opts.watchtowerAttested;
     this.nodeId = opts.keys.nodeId();
     this.#prefix = `node/${bytesToHex(this.nodeId)}/`;
   }
@@ -128,9 +147,17 @@ export class Node {
     return this.#openCount;
   }
 
-  /** True when `id` belonged to a channel that was forgotten. */
+  /**
+   * True when `id` reuses a forgotten channel's id (policy-channel-id-reuse): the same id, or,
+   * for numeric ids (Core Lightning dbids, which only grow), one at or below the highest
+   * numeric id forgotten.
+   */
   isForgotten(id: string): boolean {
-    return this.#meta.value.forgotten.includes(id);
+    const forgotten = this.#meta.value.forgotten;
+    if (forgotten.includes(id)) return true;
+    if (!/^\d+$/.test(id)) return false;
+    const n = BigInt(id);
+    return forgotten.some((f) => /^\d+$/.test(f) && BigInt(f) >= n);
   }
 
   /** Bookkeeping after a channel's setup committed. */

@@ -8,6 +8,15 @@ import type { Tx } from "../bitcoin/tx.js";
 import type { CommitmentKeys } from "../bolt3/commitment-keys.js";
 import type { Htlc } from "../bolt3/htlc.js";
 
+/**
+ * The keys the node says it used. Besides the BOLT 3 keys, a node that builds HTLC scripts from
+ * a separately tracked revocation key may report it as `htlcRevocationPubkey` (BOLT 3 uses the
+ * same revocationpubkey in to_local and every HTLC output).
+ */
+export interface ClaimedCommitmentKeys extends Partial<CommitmentKeys> {
+  htlcRevocationPubkey?: Uint8Array;
+}
+
 /** A commitment as proposed by the node. HTLC directions are from the commitment owner's view. */
 export interface CommitmentProposal {
   commitmentNumber: number;
@@ -18,7 +27,7 @@ export interface CommitmentProposal {
   toOtherMsat: bigint;
   htlcs: readonly Htlc[];
   /** Keys the node used (compared with the derived ones when present). */
-  claimedKeys?: Partial<CommitmentKeys>;
+  claimedKeys?: ClaimedCommitmentKeys;
   /** to_self_delay the node used (compared when present). */
   claimedToSelfDelay?: number;
   /** The transaction the node built (compared field by field when present). */

@@ -17,7 +17,7 @@ import { WardenError } from "../errors.js";
 import type { Checker } from "../policy/policy.js";
 import type { PolicyConfig } from "../policy/config.js";
 import { checkClaimedKeys, checkProposedCommitmentTx } from "../policy/rules/commitment-match.js";
-import { checkCommitmentValues } from "../policy/rules/commitment.js";
+import { checkCommitmentValues, type FundingState } from "../policy/rules/commitment.js";
 import { constantTimeEqual, equalBytes } from "../util/bytes.js";
 import type { ChannelBasepoints } from "../bolt3/commitment-keys.js";
 import type { ChannelState } from "./channel-state.js";
@@ -35,6 +35,8 @@ export interface PlanContext {
   holder: ChannelBasepoints;
   /** The channel's obscuring factor (channelObscuringFactor). */
   obscuringFactor: number;
+  /** The funding output on the signer's chain view; undefined when it has none. */
+  fundingState?: FundingState | undefined;
 }
 
 /** A commitment plan: the next state and the recomposed commitment to sign or that was checked. */
@@ -109,6 +111,17 @@ function info(
   };
 }
 
+/** The recomposition attached to a plan that the policy will refuse (never signed). */
+function recomposeRefused(
+  state: ChannelState,
+  ctx: PlanContext,
+  owner: CommitmentOwner,
+  point: Uint8Array,
+  proposal: CommitmentProposal,
+): CommitmentTransaction {
+  return recomposeCommitment(owner, state.setup!, ctx.holder, point, ctx.obscuringFactor, proposal);
+}
+
 /** Recomposes and runs every commitment rule (values, claimed keys, proposed tx). */
 function recomposeAndCheck(
   owner: CommitmentOwner,
@@ -122,10 +135,17 @@ function recomposeAndCheck(
   const setup = state.setup!;
   const built = recomposeCommitment(owner, setup, ctx.holder, point, ctx.obscuringFactor, proposal);
   const keys: CommitmentKeys = built.params.keys;
-  checkClaimedKeys(owner, proposal, keys, built.params.toSelfDelay, c);
+  checkClaimedKeys(owner, proposal, keys, built.params.toSelfDelay, setup.channelType, c);
   if (proposal.tx !== undefined) checkProposedCommitmentTx(owner, proposal.tx, built, c);
   checkCommitmentValues(
-    { owner, setup, config: ctx.config, chainHeight: ctx.chainHeight, previous },
+    {
+      owner,
+      setup,
+      config: ctx.config,
+      chainHeight: ctx.chainHeight,
+      previous,
+      fundingState: ctx.fundingState,
+    },
     proposal,
     built,
     c,
@@ -169,6 +189,12 @@ export function planValidateHolderCommitment(
       return { next: state, commitment, retry: true };
     }
     c.fail("policy-commitment-retry-same", `holder commitment ${n} repeated with other content`);
+    // Refused (a state rule is never demoted): report it before anything else can throw.
+    return {
+      next: state,
+      commitment: recomposeRefused(state, ctx, "holder", holderPoint, proposal),
+      retry: false,
+    };
   } else if (n !== state.nextHolderCommitNum) {
     throw new StateError(
       "state/holder-commitment-number",
@@ -223,14 +249,46 @@ export interface RevokePlan {
   commitmentNumber: number;
 }
 
+/** What a revocation needs besides the state. */
+export interface RevokeContext {
+  /**
+   * Set only when policy-revoke-watchtower-attested is enabled: true when the watchtower holds
+   * the justice data for counterparty commitment k (and, by its contract, every one before it).
+   */
+  watchtowerAttested?: ((counterpartyCommitmentNumber: number) => boolean) | undefined;
+}
+
+/**
+ * Rules whose demotion on commitment n+1 does not block revoking n: they judge the chain view,
+ * not what commitment n+1 contains (a zero-conf operator demotes spends-active-utxo and must
+ * still be able to move the channel forward).
+ */
+const REVOCATION_NEUTRAL: ReadonlySet<string> = new Set(["policy-commitment-spends-active-utxo"]);
+
+/** Refuses a commitment number that is not a safe non-negative integer (StateError). */
+export function assertCommitmentNumber(n: unknown): asserts n is number {
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+    throw new StateError("state/commitment-number", "a commitment number is a safe integer >= 0");
+  }
+}
+
 /**
  * Revoke holder commitment n (BOLT 2 revoke_and_ack): allowed only once n+1 was validated
  * without violations, in order, and never after a close was signed. Revoking an already
- * revoked number is an idempotent retry.
+ * revoked number is an idempotent retry. With policy-revoke-watchtower-attested enabled, the
+ * watchtower must hold the justice data of the latest counterparty commitment the peer revoked
+ * (counterpartyRevokedThrough): revoking our n is the step that makes the new state final on
+ * our side, so the peer's superseded states must already be punishable without us.
  */
-export function planRevokeHolderCommitment(state: ChannelState, n: number, c: Checker): RevokePlan {
+export function planRevokeHolderCommitment(
+  state: ChannelState,
+  n: number,
+  c: Checker,
+  ctx: RevokeContext = {},
+): RevokePlan {
   requireOperating(state);
-  if (n <= state.holderRevokedThrough && n >= 0) {
+  assertCommitmentNumber(n);
+  if (n <= state.holderRevokedThrough) {
     return { next: state, commitmentNumber: n };
   }
   if (state.closing !== undefined) {
@@ -248,12 +306,21 @@ export function planRevokeHolderCommitment(state: ChannelState, n: number, c: Ch
     );
   } else {
     const cur = state.currentHolder;
-    if (cur !== undefined && cur.commitmentNumber === n + 1 && cur.warnings.length > 0) {
+    const broke = cur?.warnings.filter((id) => !REVOCATION_NEUTRAL.has(id)) ?? [];
+    if (cur !== undefined && cur.commitmentNumber === n + 1 && broke.length > 0) {
       c.fail(
         "policy-revoke-new-commitment-valid",
-        `holder commitment ${n + 1} broke ${cur.warnings.join(", ")}`,
+        `holder commitment ${n + 1} broke ${broke.join(", ")}`,
       );
     }
+  }
+  const k = state.counterpartyRevokedThrough;
+  if (ctx.watchtowerAttested !== undefined && k >= 0) {
+    c.check(
+      ctx.watchtowerAttested(k),
+      "policy-revoke-watchtower-attested",
+      () => `the watchtower has not attested counterparty commitment ${k}`,
+    );
   }
   return { next: { ...state, holderRevokedThrough: n }, commitmentNumber: n };
 }
@@ -287,6 +354,11 @@ export function planSignCounterpartyCommitment(
       return { next: state, commitment, retry: true };
     }
     c.fail("policy-commitment-retry-same", `counterparty commitment ${n} was already signed`);
+    return {
+      next: state,
+      commitment: recomposeRefused(state, ctx, "counterparty", counterpartyPoint, proposal),
+      retry: false,
+    };
   } else if (n !== state.nextCounterpartyCommitNum) {
     throw new StateError(
       "state/counterparty-commitment-number",
@@ -320,6 +392,7 @@ export function planValidateCounterpartyRevocation(
   c: Checker,
 ): ChannelState {
   requireOperating(state);
+  assertCommitmentNumber(n);
   const store = ShachainStore.fromBytes(state.counterpartySecrets);
   if (n >= 0 && n <= state.counterpartyRevokedThrough) {
     const known = store.getSecret(commitmentIndexFromNumber(n));
@@ -381,6 +454,7 @@ export function planSignHolderCommitment(
   c: Checker,
 ): { next: ChannelState; holder: HolderCommitmentInfo | undefined } {
   requireOperating(state);
+  assertCommitmentNumber(n);
   const cur = state.currentHolder;
   if (n <= state.holderRevokedThrough) {
     // A state rule: never demotable, so the policy refuses before anything is signed.

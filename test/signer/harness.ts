@@ -3,7 +3,14 @@
  * honest counterparty modelled with the BOLT 3 engine and its own keys, so tests can drive a
  * real two-party channel: the peer signs our commitments, we sign theirs, both revoke.
  */
+import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import type { Tx } from "../../src/bitcoin/tx.js";
+import { PolicyError } from "../../src/policy/errors.js";
+import type { RuleId } from "../../src/policy/rule-ids.js";
+import type { CommitmentSignatures } from "../../src/signer/channel.js";
+import { encodeState } from "../../src/state/codec.js";
+import { bytesToHex } from "../../src/util/bytes.js";
 import type { ChannelType } from "../../src/bolt3/channel-type.js";
 import {
   commitmentSighash,
@@ -18,7 +25,7 @@ import { Policy } from "../../src/policy/policy.js";
 import { policyConfig, type PolicyConfigOverrides } from "../../src/policy/config.js";
 import { parsePolicyFilter } from "../../src/policy/filter.js";
 import type { Channel } from "../../src/signer/channel.js";
-import { Node, type NodeKeySource } from "../../src/signer/node.js";
+import { Node, type NodeKeySource, type NodeOptions } from "../../src/signer/node.js";
 import type { ChannelSetup } from "../../src/state/channel-setup.js";
 import type { CommitmentProposal } from "../../src/state/commitment-proposal.js";
 import { channelObscuringFactor, recomposeCommitment } from "../../src/state/recompose.js";
@@ -57,6 +64,9 @@ export interface TestNodeOptions {
   store?: MemoryStore;
   label?: string;
   chainHeight?: number;
+  isOurWallet?: NodeOptions["isOurWallet"];
+  fundingState?: NodeOptions["fundingState"];
+  watchtowerAttested?: NodeOptions["watchtowerAttested"];
 }
 
 /** Opens a Node over a MemoryStore with the given policy config and filter. */
@@ -70,6 +80,9 @@ export async function testNode(opts: TestNodeOptions = {}): Promise<Node> {
     store: opts.store ?? new MemoryStore(),
     policy,
     chainHeight: () => opts.chainHeight ?? 800_000,
+    isOurWallet: opts.isOurWallet,
+    fundingState: opts.fundingState,
+    watchtowerAttested: opts.watchtowerAttested,
   });
 }
 
@@ -226,3 +239,110 @@ export const TEST_CHANNEL_TYPES: readonly ChannelType[] = [
   "static_remotekey",
   "anchors_zero_fee_htlc_tx",
 ];
+
+/**
+ * Everything a refusal must leave untouched: the channel's encoded state and version (when there
+ * is a channel) and every record of the node's store.
+ */
+export async function snapshot(node: Node, channel?: Channel): Promise<string> {
+  const parts: string[] = [];
+  if (channel !== undefined) {
+    parts.push(`version=${channel.version}`, bytesToHex(encodeState(channel.state)));
+  }
+  const store = node.store;
+  for (const key of (await store.list("")).sort()) {
+    const v = await store.get(key);
+    parts.push(`${key}@${v?.version}=${v === undefined ? "-" : bytesToHex(v.value)}`);
+  }
+  parts.push(`channels=${node.channelIds().sort().join(",")}`);
+  return parts.join("\n");
+}
+
+/** Awaits `p` and checks it was refused by exactly rule `ruleId`. */
+export async function expectRefusal(p: Promise<unknown>, ruleId: RuleId): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof PolicyError, `expected a PolicyError, got ${String(e)}`);
+    assert.equal(e.ruleId, ruleId);
+    return true;
+  });
+}
+
+/** `proposal` with the transaction an honest node would attach (the recomposition, copied). */
+export function withTx(
+  t: TestChannel,
+  owner: "holder" | "counterparty",
+  proposal: CommitmentProposal,
+): CommitmentProposal & { tx: Tx } {
+  const point =
+    owner === "holder"
+      ? holderPointOf(t, proposal.commitmentNumber)
+      : t.peer.point(proposal.commitmentNumber);
+  const of = channelObscuringFactor(t.setup, t.channel.basepoints);
+  const built = recomposeCommitment(owner, t.setup, t.channel.basepoints, point, of, proposal);
+  const tx: Tx = {
+    version: built.tx.version,
+    locktime: built.tx.locktime,
+    inputs: built.tx.inputs.map((i) => ({
+      ...i,
+      prevout: { txid: Uint8Array.from(i.prevout.txid), vout: i.prevout.vout },
+      witness: [],
+    })),
+    outputs: built.tx.outputs.map((o) => ({ value: o.value, script: Uint8Array.from(o.script) })),
+  };
+  return { ...proposal, tx };
+}
+
+/** The next counterparty commitment with the same balances as the current one (an update_fee-free no-op). */
+export function nextCounterpartyProposal(t: TestChannel): CommitmentProposal {
+  const s = t.channel.state;
+  const cur = s.currentCounterparty;
+  if (cur === undefined) return initialProposal(t, "counterparty");
+  return {
+    commitmentNumber: s.nextCounterpartyCommitNum,
+    feeratePerKw: cur.feeratePerKw,
+    toOwnerMsat: cur.toOwnerMsat,
+    toOtherMsat: cur.toOtherMsat,
+    htlcs: cur.htlcs.map((h) => ({ ...h })),
+  };
+}
+
+/** The next holder commitment with the same balances as the current one. */
+export function nextHolderProposal(t: TestChannel): CommitmentProposal {
+  const s = t.channel.state;
+  const cur = s.currentHolder;
+  if (cur === undefined) return initialProposal(t, "holder");
+  return {
+    commitmentNumber: s.nextHolderCommitNum,
+    feeratePerKw: cur.feeratePerKw,
+    toOwnerMsat: cur.toOwnerMsat,
+    toOtherMsat: cur.toOtherMsat,
+    htlcs: cur.htlcs.map((h) => ({ ...h })),
+  };
+}
+
+/**
+ * One BOLT 2 round with an honest peer on proposals `cp` (their next) and `holder` (our next):
+ * we sign their n+1, they revoke n, they sign our n+1, we revoke n. Returns what Warden gave.
+ */
+export async function honestRound(
+  t: TestChannel,
+  cp: CommitmentProposal,
+  holder: CommitmentProposal,
+): Promise<{ counterpartySigs: CommitmentSignatures; secret: Uint8Array | undefined }> {
+  const counterpartySigs = await t.channel.signCounterpartyCommitment(
+    t.peer.point(cp.commitmentNumber),
+    cp,
+  );
+  if (cp.commitmentNumber > 0) {
+    await t.channel.validateCounterpartyRevocation(
+      cp.commitmentNumber - 1,
+      t.peer.secret(cp.commitmentNumber - 1),
+    );
+  }
+  await t.channel.validateHolderCommitment(holder, peerSignsHolderCommitment(t, holder));
+  const secret =
+    holder.commitmentNumber > 0
+      ? await t.channel.revokeHolderCommitment(holder.commitmentNumber - 1)
+      : undefined;
+  return { counterpartySigs, secret };
+}

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { perCommitmentPoint } from "../../src/bolt3/per-commitment-secret.js";
 import { PolicyError } from "../../src/policy/errors.js";
+import { bytesToHex } from "../../src/util/bytes.js";
 import {
   fundChannel,
   holderPointOf,
@@ -40,7 +41,7 @@ test("a channel opens, adds an HTLC, revokes in order and force-closes", async (
   };
   await t.channel.validateHolderCommitment(h1, peerSignsHolderCommitment(t, h1));
   const secret0 = await t.channel.revokeHolderCommitment(0);
-  assert.deepEqual(perCommitmentPoint(secret0), holderPointOf(t, 0));
+  assert.equal(bytesToHex(perCommitmentPoint(secret0)), bytesToHex(holderPointOf(t, 0)));
   // Revoking 1 now is refused: 2 was not validated.
   await assert.rejects(t.channel.revokeHolderCommitment(1), (e: unknown) => {
     return e instanceof PolicyError && e.ruleId === "policy-revoke-new-commitment-signed";

@@ -7,7 +7,7 @@
  */
 import { p2wsh } from "../../bitcoin/outputs.js";
 import type { Tx, TxOut } from "../../bitcoin/tx.js";
-import { hasAnchors } from "../../bolt3/channel-type.js";
+import { type ChannelType, hasAnchors } from "../../bolt3/channel-type.js";
 import type { CommitmentKeys } from "../../bolt3/commitment-keys.js";
 import type { CommitmentOutputKind, CommitmentTransaction } from "../../bolt3/commitment.js";
 import { ANCHOR_OUTPUT_VALUE_SAT } from "../../bolt3/fees.js";
@@ -18,16 +18,28 @@ import { bytesToHex, equalBytes } from "../../util/bytes.js";
 import type { Checker } from "../policy.js";
 import type { RuleId } from "../rule-ids.js";
 
+/** True for a P2WSH scriptPubKey (OP_0 <32 bytes>). */
+function isP2wsh(script: Uint8Array): boolean {
+  return script.length === 34 && script[0] === 0x00 && script[1] === 0x20;
+}
+
 function outKey(o: TxOut): string {
   return `${o.value}:${bytesToHex(o.script)}`;
 }
 
-/** Compares the node's claimed keys and delay with the derived ones. */
+/**
+ * Compares the node's claimed keys and delay with the derived ones. Funding keys: on an anchors
+ * channel they key the anchors (policy-commitment-anchor-match-fundingkey); on other channels
+ * they only form the funding script the input spends (policy-commitment-input-match-funding).
+ * A claimed `htlcRevocationPubkey` must be the derived revocationpubkey, which BOLT 3 also puts
+ * in every HTLC script (policy-commitment-htlc-revocation-pubkey).
+ */
 export function checkClaimedKeys(
   owner: CommitmentOwner,
   proposal: CommitmentProposal,
   derived: CommitmentKeys,
   toSelfDelay: number,
+  channelType: ChannelType,
   c: Checker,
 ): void {
   const claimed = proposal.claimedKeys;
@@ -37,6 +49,13 @@ export function checkClaimedKeys(
       if (v !== undefined) c.check(equalBytes(v, derived[k]), id, `${k} is not the derived key`);
     };
     cmp("revocationPubkey", "policy-commitment-revocation-pubkey");
+    if (claimed.htlcRevocationPubkey !== undefined) {
+      c.check(
+        equalBytes(claimed.htlcRevocationPubkey, derived.revocationPubkey),
+        "policy-commitment-htlc-revocation-pubkey",
+        "the HTLC revocation key is not the derived revocationpubkey",
+      );
+    }
     cmp("localDelayedPubkey", "policy-commitment-broadcaster-pubkey");
     cmp("remotePaymentPubkey", "policy-commitment-countersignatory-pubkey");
     // "holder"/"counterparty" name the party the HTLC key belongs to.
@@ -52,6 +71,11 @@ export function checkClaimedKeys(
         ? "policy-commitment-htlc-counterparty-htlc-pubkey"
         : "policy-commitment-htlc-holder-htlc-pubkey",
     );
+    const fundingRule: RuleId = hasAnchors(channelType)
+      ? "policy-commitment-anchor-match-fundingkey"
+      : "policy-commitment-input-match-funding";
+    cmp("localFundingPubkey", fundingRule);
+    cmp("remoteFundingPubkey", fundingRule);
   }
   if (proposal.claimedToSelfDelay !== undefined) {
     c.check(
@@ -150,6 +174,15 @@ export function checkProposedCommitmentTx(
     }
     if (trimmedScripts.has(script)) {
       c.fail("policy-commitment-outputs-trimmed", "an HTLC below the dust limit was not trimmed");
+    } else if (!isAnchor && o.value === ANCHOR_OUTPUT_VALUE_SAT && isP2wsh(o.script)) {
+      // BOLT 2 dust limits are at least 354 sat, so an untrimmed HTLC or to_local output is
+      // never 330 sat: a 330-sat P2WSH output is an anchor keyed to neither funding key.
+      c.fail(
+        anchors
+          ? "policy-commitment-anchor-match-fundingkey"
+          : "policy-commitment-anchors-not-when-off",
+        "an anchor output keyed to neither funding pubkey",
+      );
     } else if (isAnchor) {
       c.check(!anchors, "policy-commitment-no-unrecognized-outputs", "an extra anchor output");
     } else if (script === holderScript || script === cpScript) {

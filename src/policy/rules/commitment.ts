@@ -12,6 +12,12 @@ import type { CommitmentOwner } from "../../state/recompose.js";
 import type { PolicyConfig } from "../config.js";
 import type { Checker } from "../policy.js";
 
+/**
+ * The funding output as the signer's chain view sees it: in the mempool or not seen at all
+ * ("unconfirmed"), confirmed and unspent ("confirmed"), or spent ("spent").
+ */
+export type FundingState = "unconfirmed" | "confirmed" | "spent";
+
 /** What the commitment rules need to know besides the proposal. */
 export interface CommitmentRuleContext {
   owner: CommitmentOwner;
@@ -21,6 +27,8 @@ export interface CommitmentRuleContext {
   chainHeight: number | undefined;
   /** The previous commitment of the same owner, if any. */
   previous: CommitmentInfo | undefined;
+  /** The funding output on the signer's chain view; undefined when it has none. */
+  fundingState: FundingState | undefined;
 }
 
 /** True when `h` was offered by us (holder), given whose commitment it appears in. */
@@ -84,6 +92,17 @@ export function checkCommitmentValues(
         () => `HTLC ${h.id} expires at ${h.cltvExpiry}, beyond ${maxExpiry}`,
       );
     }
+  }
+
+  // Commitment 0 is signed before the funding tx is broadcast; every later one moves value
+  // inside the channel, which is only real while the funding output is confirmed and unspent.
+  // Without a chain view there is nothing to check; zero-conf operators demote the rule.
+  if (n > 0 && ctx.fundingState !== undefined) {
+    c.check(
+      ctx.fundingState === "confirmed",
+      "policy-commitment-spends-active-utxo",
+      () => `commitment ${n} while the funding output is ${ctx.fundingState}`,
+    );
   }
 
   if (n === 0) {

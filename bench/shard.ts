@@ -1,0 +1,198 @@
+/**
+ * Throughput of validated updates with channels sharded over worker threads (WorkerPool):
+ * C channels × R update rounds (each round the four operations of bench/signer.ts, N HTLCs),
+ * all channels at once, each channel's requests in order. The peer's inputs are computed
+ * beforehand, so the timed part is the signer's work plus routing. Reported for 1 and 2
+ * workers (and in-process, no workers, for reference) with the 2-worker / 1-worker ratio.
+ */
+import { performance } from "node:perf_hooks";
+import type { ChannelSetup } from "../src/state/channel-setup.js";
+import { WorkerPool, type WorkerNodeSpec } from "../src/signer/worker-pool.js";
+import {
+  BENCH_CHAIN_HEIGHT,
+  benchChannelKeys,
+  benchHtlcs,
+  benchKeySource,
+  benchSetup,
+  fundingInputs,
+  type RoundInputs,
+  roundInputs,
+} from "./peer.js";
+import { openBenchChannel, runRound } from "./signer.js";
+import { Node } from "../src/signer/node.js";
+import { MemoryStore } from "../src/store/memory-store.js";
+import { Policy } from "../src/policy/policy.js";
+
+/** Everything one channel needs, computed before timing. */
+interface ChannelPlan {
+  id: string;
+  setup: ChannelSetup;
+  funding: ReturnType<typeof fundingInputs>;
+  /** Untimed rounds first (the workers' JIT warms up), then the timed ones. */
+  warmup: RoundInputs[];
+  rounds: RoundInputs[];
+}
+
+/** Untimed rounds per channel before timing starts. */
+const WARMUP_ROUNDS = 3;
+
+/** Figures under "shard" in the bench JSON. */
+export interface ShardFigures {
+  channels: number;
+  roundsPerChannel: number;
+  htlcs: number;
+  /** Validated update rounds per second. */
+  inProcessUpdatesPerSec: number;
+  oneWorkerUpdatesPerSec: number;
+  twoWorkersUpdatesPerSec: number;
+  twoOverOne: number;
+  goalTwoOverOne: number;
+}
+
+const HOLDER_LABEL = "bench-holder";
+
+function plans(channels: number, rounds: number, htlcCount: number): ChannelPlan[] {
+  const keys = benchKeySource(HOLDER_LABEL);
+  const hs = benchHtlcs(htlcCount);
+  return Array.from({ length: channels }, (_, i) => {
+    const id = `shard-${i}`;
+    const holder = keys.channelKeys(id);
+    const peer = benchChannelKeys(`peer/${id}`);
+    const setup = benchSetup(peer);
+    return {
+      id,
+      setup,
+      funding: fundingInputs(setup, holder, peer),
+      warmup: Array.from({ length: WARMUP_ROUNDS }, (_, r) =>
+        roundInputs(setup, holder, peer, r + 1, hs),
+      ),
+      rounds: Array.from({ length: rounds }, (_, r) =>
+        roundInputs(setup, holder, peer, WARMUP_ROUNDS + r + 1, hs),
+      ),
+    };
+  });
+}
+
+/** Opens and funds every channel through the pool (not timed). */
+async function openAll(pool: WorkerPool, ps: ChannelPlan[]): Promise<void> {
+  await Promise.all(
+    ps.map(async (p) => {
+      await pool.newChannel(p.id);
+      await pool.call(p.id, "setup", p.setup);
+      await pool.call(
+        p.id,
+        "signCounterpartyCommitment",
+        p.funding.counterpartyPoint,
+        p.funding.counterpartyProposal,
+      );
+      await pool.call(
+        p.id,
+        "validateHolderCommitment",
+        p.funding.holderProposal,
+        p.funding.holderSigs,
+      );
+    }),
+  );
+}
+
+/** Every channel runs its rounds (in order), all channels at once, through the pool. */
+async function poolRounds(
+  pool: WorkerPool,
+  ps: ChannelPlan[],
+  which: (p: ChannelPlan) => RoundInputs[],
+): Promise<void> {
+  await Promise.all(
+    ps.map(async (p) => {
+      for (const r of which(p)) {
+        const { counterpartyPoint, counterpartyProposal } = r;
+        await pool.call(
+          p.id,
+          "signCounterpartyCommitment",
+          counterpartyPoint,
+          counterpartyProposal,
+        );
+        await pool.call(p.id, "validateCounterpartyRevocation", r.n - 1, r.counterpartySecret);
+        await pool.call(p.id, "validateHolderCommitment", r.holderProposal, r.holderSigs);
+        await pool.call(p.id, "revokeHolderCommitment", r.n - 1);
+      }
+    }),
+  );
+}
+
+/** Rounds per second over `workers` workers. */
+async function throughput(workers: number, ps: ChannelPlan[]): Promise<number> {
+  const spec: WorkerNodeSpec = {
+    keyModule: new URL("./peer.js", import.meta.url).href,
+    keyExport: "benchKeySource",
+    keyArgs: [HOLDER_LABEL],
+    chainHeight: BENCH_CHAIN_HEIGHT,
+  };
+  const pool = await WorkerPool.start(spec, workers);
+  try {
+    await openAll(pool, ps);
+    await poolRounds(pool, ps, (p) => p.warmup);
+    const t0 = performance.now();
+    await poolRounds(pool, ps, (p) => p.rounds);
+    const s = (performance.now() - t0) / 1000;
+    return Math.round((ps.length * ps[0]!.rounds.length) / s);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The same work on one in-process Node (no workers, no messages). */
+async function inProcess(ps: ChannelPlan[]): Promise<number> {
+  const node = await Node.open({
+    keys: benchKeySource(HOLDER_LABEL),
+    store: new MemoryStore(),
+    policy: new Policy(),
+    chainHeight: () => BENCH_CHAIN_HEIGHT,
+  });
+  const chans = await Promise.all(ps.map((p) => openBenchChannel(p.id, node)));
+  await Promise.all(
+    chans.map(async (c, i) => {
+      for (const r of ps[i]!.warmup) await runRound(c.channel, r);
+    }),
+  );
+  const t0 = performance.now();
+  await Promise.all(
+    chans.map(async (c, i) => {
+      for (const r of ps[i]!.rounds) await runRound(c.channel, r);
+    }),
+  );
+  const s = (performance.now() - t0) / 1000;
+  return Math.round((ps.length * ps[0]!.rounds.length) / s);
+}
+
+/** Runs the sharding bench; each figure is the best of `repeats` runs. */
+export async function benchShard(
+  channels: number,
+  rounds: number,
+  htlcCount: number,
+  repeats: number,
+): Promise<ShardFigures> {
+  const ps = plans(channels, rounds, htlcCount);
+  let inProc = 0;
+  let one = 0;
+  let two = 0;
+  for (let i = 0; i < repeats; i++) {
+    inProc = Math.max(inProc, await inProcess(ps));
+    one = Math.max(one, await throughput(1, ps));
+    two = Math.max(two, await throughput(2, ps));
+  }
+  const ratio = Math.round((two / one) * 1000) / 1000;
+  console.log(
+    `\nsharding: ${channels} channels x ${rounds} update rounds, ${htlcCount} HTLCs (validated rounds/s)`,
+  );
+  console.log(`  in-process ${inProc}   1 worker ${one}   2 workers ${two}   2/1 = ${ratio}`);
+  return {
+    channels,
+    roundsPerChannel: rounds,
+    htlcs: htlcCount,
+    inProcessUpdatesPerSec: inProc,
+    oneWorkerUpdatesPerSec: one,
+    twoWorkersUpdatesPerSec: two,
+    twoOverOne: ratio,
+    goalTwoOverOne: 1.8,
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Worker-thread entry of a WorkerPool: hosts one Node over its own in-memory store shard and
+ * runs the Channel operations the pool routes to it. Requests are started in arrival order,
+ * so the channel lock serializes one channel's requests exactly as the pool sent them.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { WardenError } from "../errors.js";
+import { policyConfig } from "../policy/config.js";
+import { PolicyError } from "../policy/errors.js";
+import { parsePolicyFilter } from "../policy/filter.js";
+import { Policy } from "../policy/policy.js";
+import { MemoryStore } from "../store/memory-store.js";
+import type { Channel } from "./channel.js";
+import { Node, type NodeKeySource } from "./node.js";
+import { MAX_BATCH } from "./worker-protocol.js";
+import {
+  CHANNEL_METHODS,
+  type SerializedError,
+  type WorkerNodeSpec,
+  type WorkerRequest,
+  type WorkerResponse,
+} from "./worker-protocol.js";
+
+/** A thrown value as plain data. */
+function serializeError(e: unknown): SerializedError {
+  if (e instanceof Error) {
+    return {
+      name: e.name,
+      code: e instanceof WardenError ? e.code : undefined,
+      message: e.message,
+      violations:
+        e instanceof PolicyError
+          ? e.violations.map((v) => ({ ...v, ruleId: v.ruleId }))
+          : undefined,
+    };
+  }
+  return { name: "Error", code: undefined, message: String(e), violations: undefined };
+}
+
+async function openNode(spec: WorkerNodeSpec): Promise<Node> {
+  const mod = (await import(spec.keyModule)) as Record<string, unknown>;
+  const factory = mod[spec.keyExport];
+  if (typeof factory !== "function") {
+    throw new Error(`worker: ${spec.keyModule} has no function ${spec.keyExport}`);
+  }
+  const keys = (factory as (...a: unknown[]) => NodeKeySource)(...spec.keyArgs);
+  const height = spec.chainHeight;
+  return Node.open({
+    keys,
+    store: new MemoryStore(),
+    policy: new Policy({
+      config: policyConfig(spec.config ?? {}),
+      filter: parsePolicyFilter([...(spec.demote ?? [])]),
+    }),
+    chainHeight: () => height,
+  });
+}
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (port === null) throw new Error("worker-host must run in a worker thread");
+  const node = await openNode(workerData as WorkerNodeSpec);
+  /** Per channel, the promise every request chains on (so requests start in arrival order). */
+  const channels = new Map<string, Promise<Channel>>();
+  // Replies are batched like the pool's requests (per event-loop turn, at most MAX_BATCH).
+  let replies: WorkerResponse[] = [];
+  const flush = (): void => {
+    if (replies.length === 0) return;
+    const batch = replies;
+    replies = [];
+    port.postMessage(batch);
+  };
+  const reply = (r: WorkerResponse): void => {
+    replies.push(r);
+    if (replies.length === 1) setImmediate(flush);
+    else if (replies.length >= MAX_BATCH) flush();
+  };
+
+  const handle = (req: WorkerRequest): void => {
+    let done: Promise<unknown>;
+    if (req.op === "newChannel") {
+      const created = node.newChannel(req.channelId);
+      channels.set(req.channelId, created);
+      done = created.then(() => undefined);
+    } else {
+      const method = req.method;
+      let ch = channels.get(req.channelId);
+      if (ch === undefined) {
+        ch = Promise.resolve().then(() => node.channel(req.channelId));
+        channels.set(req.channelId, ch);
+      }
+      done = ch.then((c) => {
+        if (!CHANNEL_METHODS.includes(method)) throw new Error(`worker: no method ${method}`);
+        const fn = c[method] as (...a: unknown[]) => Promise<unknown>;
+        return fn.apply(c, req.args);
+      });
+    }
+    done.then(
+      (value) => reply({ id: req.id, ok: true, value }),
+      (e: unknown) => reply({ id: req.id, ok: false, error: serializeError(e) }),
+    );
+  };
+  // A batch is started in order: each request enqueues on its channel before the next.
+  port.on("message", (batch: WorkerRequest[]) => {
+    for (const req of batch) handle(req);
+  });
+  port.postMessage({ ready: true });
+}
+
+main().catch((e: unknown) => {
+  parentPort?.postMessage({ fatal: serializeError(e) });
+});
