@@ -48,6 +48,7 @@ export function benchKeySource(label: string): NodeKeySource {
   const nodeSecret = sha256(Buffer.from(`${label}/node`));
   return {
     nodeId: () => publicKey(nodeSecret),
+    nodeSecret: () => Uint8Array.from(nodeSecret),
     channelKeys: (id: string) => benchChannelKeys(`${label}/${id}`),
   };
 }

@@ -117,6 +117,47 @@ export interface CommitmentTransaction {
   openerShortfallSat: bigint;
 }
 
+/** A witness script and its scriptPubKey. */
+interface ScriptPair {
+  witnessScript: Uint8Array | undefined;
+  scriptPubKey: Uint8Array;
+}
+
+/**
+ * Anchor and to_remote outputs depend on one static key each (a funding pubkey, the peer's
+ * payment basepoint), so every commitment of a channel repeats them: built once per key and
+ * channel type, handed out as copies (callers own what they get). Bounded in two generations.
+ */
+let keyOutputs = new Map<string, ScriptPair>();
+let keyOutputsOld = new Map<string, ScriptPair>();
+const KEY_OUTPUTS_GENERATION = 4096;
+
+function copyOf(b: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(b) ? Buffer.from(b) : Uint8Array.from(b);
+}
+
+function keyOutput(
+  what: "anchor" | "to_remote",
+  channelType: ChannelType,
+  key: Uint8Array,
+  make: () => ScriptPair,
+): ScriptPair {
+  const id = `${what}/${channelType}/${Buffer.from(key.buffer, key.byteOffset, key.length).toString("latin1")}`;
+  let pair = keyOutputs.get(id) ?? keyOutputsOld.get(id);
+  if (pair === undefined) {
+    pair = make();
+    if (keyOutputs.size >= KEY_OUTPUTS_GENERATION) {
+      keyOutputsOld = keyOutputs;
+      keyOutputs = new Map();
+    }
+    keyOutputs.set(id, pair);
+  }
+  return {
+    witnessScript: pair.witnessScript === undefined ? undefined : copyOf(pair.witnessScript),
+    scriptPubKey: copyOf(pair.scriptPubKey),
+  };
+}
+
 interface Entry {
   value: bigint;
   script: Uint8Array;
@@ -259,7 +300,9 @@ export function buildCommitmentTransaction(params: CommitmentParams): Commitment
     });
   }
   if (hasToRemote) {
-    const out = toRemoteOutput(p.channelType, p.keys.remotePaymentPubkey);
+    const out = keyOutput("to_remote", p.channelType, p.keys.remotePaymentPubkey, () =>
+      toRemoteOutput(p.channelType, p.keys.remotePaymentPubkey),
+    );
     entries.push({
       value: toRemoteSat,
       script: out.scriptPubKey,
@@ -271,10 +314,14 @@ export function buildCommitmentTransaction(params: CommitmentParams): Commitment
   }
   if (anchors) {
     const addAnchor = (kind: CommitmentOutputKind, fundingPubkey: Uint8Array): void => {
-      const witnessScript = anchorScript(fundingPubkey);
+      const out = keyOutput("anchor", p.channelType, fundingPubkey, () => {
+        const witnessScript = anchorScript(fundingPubkey);
+        return { witnessScript, scriptPubKey: p2wsh(witnessScript) };
+      });
+      const witnessScript = out.witnessScript;
       entries.push({
         value: ANCHOR_OUTPUT_VALUE_SAT,
-        script: p2wsh(witnessScript),
+        script: out.scriptPubKey,
         cltv: 0,
         kind,
         witnessScript,

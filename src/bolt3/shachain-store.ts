@@ -104,7 +104,15 @@ export class ShachainStore {
 
   /** An independent copy of this store. */
   clone(): ShachainStore {
-    return ShachainStore.fromBytes(this.toBytes());
+    // Stored secrets are never written in place (insertSecret replaces a bucket's array), so
+    // the copy may share them; nothing needs re-checking.
+    const copy = new ShachainStore();
+    for (let b = 0; b < BUCKETS; b++) {
+      copy.#indices[b] = this.#indices[b]!;
+      copy.#secrets[b] = this.#secrets[b];
+    }
+    copy.#minIndex = this.#minIndex;
+    return copy;
   }
 
   /**

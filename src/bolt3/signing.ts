@@ -37,12 +37,36 @@ export function fundingInputSighash(
   return segwitV0Sighash(tx, 0, fundingWitnessScript, fundingAmountSat, SIGHASH_ALL);
 }
 
+/**
+ * Funding scripts by the two keys' content: every commitment of a channel spends the same
+ * funding output. Only read here (never handed out). Bounded in two generations.
+ */
+let fundingScripts = new Map<string, Uint8Array>();
+let fundingScriptsOld = new Map<string, Uint8Array>();
+const FUNDING_SCRIPTS_GENERATION = 4096;
+
+function cachedFundingScript(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const id =
+    Buffer.from(a.buffer, a.byteOffset, a.length).toString("latin1") +
+    Buffer.from(b.buffer, b.byteOffset, b.length).toString("latin1");
+  let script = fundingScripts.get(id) ?? fundingScriptsOld.get(id);
+  if (script === undefined) {
+    script = fundingScript(a, b);
+    if (fundingScripts.size >= FUNDING_SCRIPTS_GENERATION) {
+      fundingScriptsOld = fundingScripts;
+      fundingScripts = new Map();
+    }
+    fundingScripts.set(id, script);
+  }
+  return script;
+}
+
 /** The digest both parties sign for a built commitment transaction (SIGHASH_ALL over the funding input). */
 export function commitmentSighash(commitment: CommitmentTransaction): Uint8Array {
   const p = commitment.params;
   return fundingInputSighash(
     commitment.tx,
-    fundingScript(p.keys.localFundingPubkey, p.keys.remoteFundingPubkey),
+    cachedFundingScript(p.keys.localFundingPubkey, p.keys.remoteFundingPubkey),
     p.fundingAmountSat,
   );
 }

@@ -94,26 +94,39 @@ export function isValidSeckey(b: unknown): boolean {
 /**
  * Compressed points known to be on the curve, by content: parsing one costs a field square
  * root (several µs), and the BOLT 3 layer checks the same basepoints and derived keys many
- * times per commitment. Keys are the 33 bytes as a latin1 string (content, not identity, so a
- * byte array changed in place is looked up afresh). Bounded; the oldest entry goes first.
+ * times per commitment. Points the backend itself returns (public keys, tweaked keys, sums)
+ * are on the curve by construction and are remembered too, so checking a key the signer just
+ * derived costs a lookup. Keys are the 33 bytes as a latin1 string (content, not identity, so
+ * a byte array changed in place is looked up afresh). Bounded in two generations: when the
+ * newer one is full it becomes the older one and the previous older one is dropped.
  */
-const knownPoints = new Map<string, true>();
-const KNOWN_POINTS_MAX = 16_384;
+let knownPoints = new Set<string>();
+let knownPointsOld = new Set<string>();
+const KNOWN_POINTS_GENERATION = 8_192;
 
 function pointKey(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 }
 
 function rememberPoint(key: string): void {
-  if (knownPoints.size >= KNOWN_POINTS_MAX) knownPoints.delete(knownPoints.keys().next().value!);
-  knownPoints.set(key, true);
+  if (knownPoints.size >= KNOWN_POINTS_GENERATION) {
+    knownPointsOld = knownPoints;
+    knownPoints = new Set<string>();
+  }
+  knownPoints.add(key);
+}
+
+/** Returns `out` (a point the backend produced) after remembering it as valid. */
+function produced(out: Uint8Array): Uint8Array {
+  rememberPoint(pointKey(out));
+  return out;
 }
 
 /** True iff `b` is a 33-byte compressed public key on the curve. */
 export function isValidPublicKey(b: unknown): boolean {
   if (!(b instanceof Uint8Array) || b.length !== 33) return false;
   const key = pointKey(b);
-  if (knownPoints.has(key)) return true;
+  if (knownPoints.has(key) || knownPointsOld.has(key)) return true;
   if (!active.isValidPublicKey(b)) return false;
   rememberPoint(key);
   return true;
@@ -124,7 +137,7 @@ export function publicKey(seckey: Uint8Array): Uint8Array {
   len(seckey, 32, "secret key");
   const out = active.publicKey(seckey);
   if (out === null) throw badSeckey();
-  return out;
+  return produced(out);
 }
 
 /** Options for ECDSA signing. */
@@ -159,7 +172,7 @@ export function pubkeyTweakAdd(pub33: Uint8Array, tweak32: Uint8Array): Uint8Arr
   len(pub33, 33, "public key");
   len(tweak32, 32, "tweak");
   const out = active.pubkeyTweakAdd(pub33, tweak32);
-  if (out !== null) return out;
+  if (out !== null) return produced(out);
   if (!active.isValidPublicKey(pub33)) throw badPubkey();
   if (!isScalarBelowOrder(tweak32)) throw badTweak();
   throw infinity();
@@ -199,7 +212,7 @@ export function pointAdd(pubA33: Uint8Array, pubB33: Uint8Array): Uint8Array {
   len(pubA33, 33, "public key");
   len(pubB33, 33, "public key");
   const out = active.pointAdd(pubA33, pubB33);
-  if (out !== null) return out;
+  if (out !== null) return produced(out);
   if (!active.isValidPublicKey(pubA33) || !active.isValidPublicKey(pubB33)) throw badPubkey();
   throw infinity();
 }

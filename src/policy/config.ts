@@ -51,12 +51,28 @@ export interface PolicyConfig {
   readonly optionalRules: Readonly<Record<OptionalRuleId, boolean>>;
   /** Allowlisted destinations as lower-case scriptPubKey hex (callers convert addresses). */
   readonly allowlist: readonly string[];
+  /** On-chain wallet transactions (funding, withdrawal): fee-rate bounds and absolute fee cap. */
+  readonly minOnchainFeeratePerKw: number;
+  readonly maxOnchainFeeratePerKw: number;
+  readonly maxOnchainFeeSat: bigint;
+  /** Velocity limits: at most `…Limit…` per sliding window of `…WindowMs` milliseconds. */
+  readonly velocityPaymentsLimitMsat: bigint;
+  readonly velocityPaymentsWindowMs: number;
+  readonly velocityTransferredLimitMsat: bigint;
+  readonly velocityTransferredWindowMs: number;
+  readonly velocityFundingLimitSat: bigint;
+  readonly velocityFundingWindowMs: number;
+  readonly velocityL1FeesLimitSat: bigint;
+  readonly velocityL1FeesWindowMs: number;
 }
 
 /** Overrides accepted by policyConfig: any subset; optionalRules is merged key by key. */
 export type PolicyConfigOverrides = Partial<Omit<PolicyConfig, "optionalRules">> & {
   readonly optionalRules?: Partial<Record<OptionalRuleId, boolean>>;
 };
+
+/** One day in milliseconds (the default velocity window). */
+const DAY_MS = 86_400_000;
 
 /** Mainnet-sane defaults; every value is documented on PolicyConfig. */
 export const DEFAULT_POLICY_CONFIG: PolicyConfig = Object.freeze({
@@ -89,6 +105,18 @@ export const DEFAULT_POLICY_CONFIG: PolicyConfig = Object.freeze({
     "policy-ecdh-rate": true, // warns by default
   }),
   allowlist: Object.freeze([]),
+  minOnchainFeeratePerKw: 253, // the relay floor: below it a funding tx may never confirm
+  maxOnchainFeeratePerKw: 100_000, // ≈ 400 sat/vB, as for commitments
+  maxOnchainFeeSat: 1_000_000n, // 0.01 BTC per transaction
+  // Velocity, per day: a compromised node can drain at most this much per window.
+  velocityPaymentsLimitMsat: 10_000_000_000n, // 0.1 BTC of outgoing payments
+  velocityPaymentsWindowMs: DAY_MS,
+  velocityTransferredLimitMsat: 100_000_000_000n, // 1 BTC moved to peers
+  velocityTransferredWindowMs: DAY_MS,
+  velocityFundingLimitSat: 500_000_000n, // 5 BTC of new channels
+  velocityFundingWindowMs: DAY_MS,
+  velocityL1FeesLimitSat: 2_000_000n, // 0.02 BTC of on-chain fees
+  velocityL1FeesWindowMs: DAY_MS,
 } satisfies PolicyConfig);
 
 const NETWORKS: readonly Network[] = ["bitcoin", "testnet", "signet", "regtest"];
@@ -96,6 +124,8 @@ const U32_MAX = 0xffffffff;
 const MAX_CSV_BLOCKS = 0xffff;
 const BOLT2_MAX_HTLCS = 483;
 const HEX_RE = /^(?:[0-9a-fA-F]{2})+$/;
+/** Velocity windows are at most a year (longer ones are surely a unit mistake). */
+const MAX_VELOCITY_WINDOW_MS = 366 * 86_400_000;
 
 function bad(message: string): never {
   throw new PolicyConfigError("policy/config", message);
@@ -168,6 +198,19 @@ export function policyConfig(overrides: PolicyConfigOverrides = {}): PolicyConfi
   nonNegBigint(cfg, "maxMutualFeeSat");
   nonNegBigint(cfg, "mutualValueToleranceMsat");
   intIn(cfg, "sweepUrgencyHorizonBlocks", 1, U32_MAX);
+  intIn(cfg, "minOnchainFeeratePerKw", 0, U32_MAX);
+  intIn(cfg, "maxOnchainFeeratePerKw", 0, U32_MAX);
+  ordered(cfg, "minOnchainFeeratePerKw", "maxOnchainFeeratePerKw");
+  nonNegBigint(cfg, "maxOnchainFeeSat");
+  for (const [limit, window] of [
+    ["velocityPaymentsLimitMsat", "velocityPaymentsWindowMs"],
+    ["velocityTransferredLimitMsat", "velocityTransferredWindowMs"],
+    ["velocityFundingLimitSat", "velocityFundingWindowMs"],
+    ["velocityL1FeesLimitSat", "velocityL1FeesWindowMs"],
+  ] as const) {
+    nonNegBigint(cfg, limit);
+    intIn(cfg, window, 1, MAX_VELOCITY_WINDOW_MS);
+  }
   return Object.freeze(cfg);
 }
 

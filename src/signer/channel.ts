@@ -27,7 +27,7 @@ import { checkChannelSetup } from "../policy/rules/channel-open.js";
 import { checkMutualClose, type MutualCloseProposal } from "../policy/rules/mutual-close.js";
 import type { ChannelSetup } from "../state/channel-setup.js";
 import type { ChannelPhase, ChannelState } from "../state/channel-state.js";
-import { decodeState, encodeState, freezeDeep } from "../state/codec.js";
+import { decodeState, encodeState, freezeDeep, frozenCopy } from "../state/codec.js";
 import type { CommitmentProposal } from "../state/commitment-proposal.js";
 import { StateError } from "../state/errors.js";
 import { initialChannelState } from "../state/initial.js";
@@ -124,7 +124,9 @@ export class Channel {
   static async load(node: Node, id: string): Promise<Channel> {
     const stored = await node.store.get(node.channelKey(id));
     if (stored === undefined) throw new StateError("state/unknown-channel", `no channel ${id}`);
-    return new Channel(node, id, decodeState<ChannelState>(stored.value), stored.version);
+    const state = decodeState<ChannelState>(stored.value);
+    freezeDeep(state.setup);
+    return new Channel(node, id, state, stored.version);
   }
 
   /** Life-cycle phase. */
@@ -233,7 +235,8 @@ export class Channel {
         );
         // Fail early on parameters the BOLT 3 engine cannot build with.
         channelObscuringFactor(setup, this.#keys.basepoints);
-        return { next: { ...state, phase: "operating" as const, setup } };
+        // Our own frozen copy: the caller's object may change, and the record is encoded once.
+        return { next: { ...state, phase: "operating" as const, setup: frozenCopy(setup) } };
       },
       () => undefined,
       () => this.#node.noteChannelOpened(),

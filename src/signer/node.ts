@@ -14,11 +14,14 @@ import type { Store } from "../store/store.js";
 import { KeyedMutex } from "../util/async-lock.js";
 import { bytesToHex } from "../util/bytes.js";
 import { Channel } from "./channel.js";
+import { NodeSigner, type NodeSignerOptions } from "./node-signer.js";
 
-/** Where a Node gets its keys: any KeyDeriver style reduced to these two functions. */
+/** Where a Node gets its keys: any KeyDeriver style reduced to these functions. */
 export interface NodeKeySource {
   /** 33-byte node id. */
   nodeId(): Uint8Array;
+  /** 32-byte node secret (of nodeId): a fresh copy on every call, which the caller wipes. */
+  nodeSecret(): Uint8Array;
   /** The holder key set of channel `channelId` (deterministic from the root secret). */
   channelKeys(channelId: string): ChannelKeys;
 }
@@ -44,6 +47,10 @@ export interface NodeOptions {
    * every revocation made after the peer revoked something).
    */
   watchtowerAttested?: (channelId: string, commitmentNumber: number) => boolean;
+  /** Wall clock in milliseconds (velocity windows); default Date.now. */
+  clock?: () => number;
+  /** Options of the node-key signer (`Node.nodeSigner`): ECDH rate window, its clock. */
+  nodeSigner?: NodeSignerOptions;
 }
 
 /** Lock key for node-wide records (taken inside a channel lock, never the other way round). */
@@ -66,12 +73,16 @@ export class Node {
   readonly fundingState: (outpoint: OutPoint) => FundingState | undefined;
   readonly watchtowerAttested:
     ((channelId: string, commitmentNumber: number) => boolean) | undefined;
+  /** Wall clock in milliseconds (injected in tests). */
+  readonly clock: () => number;
   /** Per-channel locks; node-wide changes take the lock of the node key. */
   readonly locks = new KeyedMutex();
   readonly #channels = new Map<string, Channel>();
   readonly #prefix: string;
   #meta: { value: NodeMeta; version: number } = { value: { forgotten: [] }, version: 0 };
   #openCount = 0;
+  readonly #nodeSignerOptions: NodeSignerOptions;
+  #nodeSigner: NodeSigner | undefined;
 
   private constructor(opts: NodeOptions) {
     this.keys = opts.keys;
@@ -81,6 +92,8 @@ export class Node {
     this.chainHeight = opts.chainHeight ?? (() => undefined);
     this.fundingState = opts.fundingState ?? (() => undefined);
     this.watchtowerAttested = opts.watchtowerAttested;
+    this.clock = opts.clock ?? Date.now;
+    this.#nodeSignerOptions = opts.nodeSigner ?? {};
     this.nodeId = opts.keys.nodeId();
     this.#prefix = `node/${bytesToHex(this.nodeId)}/`;
   }
@@ -99,6 +112,12 @@ export class Node {
       if (channel.phase !== "new" && channel.phase !== "closed") node.#openCount++;
     }
     return node;
+  }
+
+  /** The node key's signer (gossip, ECDH, signmessage): one per Node, created on first use. */
+  get nodeSigner(): NodeSigner {
+    this.#nodeSigner ??= new NodeSigner(this, this.#nodeSignerOptions);
+    return this.#nodeSigner;
   }
 
   /** Store key of channel `id`'s state. */

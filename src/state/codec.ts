@@ -19,12 +19,27 @@ const dec = new TextDecoder("utf-8", { fatal: true });
 
 /** Encodings of deeply frozen objects/arrays (nothing in them can change, so neither can the text). */
 const frozenText = new WeakMap<object, string>();
+/** UTF-8 bytes of large frozen encodings, made on first use by encodeState (copied, not re-encoded). */
+const frozenBytes = new WeakMap<object, Uint8Array>();
+/** Frozen encodings at least this long are copied into encodeState's output as cached bytes. */
+const BYTES_CACHE_MIN_CHARS = 4096;
+/** JSON text of object keys (`"key":`), by key: a state has few distinct keys. */
+const keyText = new Map<string, string>();
 
 /** Set by every encodeValue call: whether the value just encoded was deeply immutable. */
 let immutable = true;
 
 function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+}
+
+function keyJson(k: string): string {
+  let t = keyText.get(k);
+  if (t === undefined) {
+    t = `${JSON.stringify(k)}:`;
+    if (keyText.size < 4096) keyText.set(k, t);
+  }
+  return t;
 }
 
 /** JSON text of `v`, or undefined for values JSON omits (undefined, functions, symbols). */
@@ -54,12 +69,13 @@ function encodeObject(o: object): string {
   let deep = Object.isFrozen(o);
   let text: string;
   if (Array.isArray(o)) {
-    const parts = new Array<string>(o.length);
+    let t = "[";
     for (let i = 0; i < o.length; i++) {
-      parts[i] = encodeValue(o[i]) ?? "null";
+      if (i > 0) t += ",";
+      t += encodeValue(o[i]) ?? "null";
       deep &&= immutable;
     }
-    text = `[${parts.join(",")}]`;
+    text = `${t}]`;
   } else {
     const withJson = o as { toJSON?: unknown };
     if (typeof withJson.toJSON === "function") {
@@ -68,17 +84,102 @@ function encodeObject(o: object): string {
       return t;
     }
     const rec = o as Record<string, unknown>;
-    const parts: string[] = [];
-    for (const k of Object.keys(rec)) {
-      const t = encodeValue(rec[k]);
+    let t = "{";
+    let first = true;
+    for (const k in rec) {
+      if (!Object.prototype.hasOwnProperty.call(rec, k)) continue;
+      const vt = encodeValue(rec[k]);
       deep &&= immutable;
-      if (t !== undefined) parts.push(`${JSON.stringify(k)}:${t}`);
+      if (vt === undefined) continue;
+      t += first ? keyJson(k) : `,${keyJson(k)}`;
+      t += vt;
+      first = false;
     }
-    text = `{${parts.join(",")}}`;
+    text = `${t}}`;
   }
   if (deep) frozenText.set(o, text);
   immutable = deep;
   return text;
+}
+
+/**
+ * Pieces of one encodeState output: text, and the cached bytes of large frozen records (so a
+ * state carrying big unchanged records costs a copy of their bytes, not a re-encoding).
+ */
+class Pieces {
+  readonly parts: Array<string | Uint8Array> = [];
+  text = "";
+
+  bytes(b: Uint8Array): void {
+    if (this.text.length > 0) this.parts.push(this.text);
+    this.text = "";
+    this.parts.push(b);
+  }
+
+  finish(): Uint8Array {
+    if (this.parts.length === 0) return enc.encode(this.text);
+    if (this.text.length > 0) this.parts.push(this.text);
+    let size = 0;
+    for (const p of this.parts) size += typeof p === "string" ? Buffer.byteLength(p) : p.length;
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const p of this.parts) {
+      if (typeof p === "string") at += enc.encodeInto(p, out.subarray(at)).written;
+      else {
+        out.set(p, at);
+        at += p.length;
+      }
+    }
+    return out;
+  }
+}
+
+/** Encodes `v` into `out`, as encodeValue would, taking large frozen records as cached bytes. */
+function encodeInto(v: unknown, out: Pieces): boolean {
+  if (typeof v !== "object" || v === null || v instanceof Uint8Array) {
+    const t = encodeValue(v);
+    if (t === undefined) return false;
+    out.text += t;
+    return true;
+  }
+  if (Object.isFrozen(v)) {
+    const t = encodeValue(v)!;
+    if (t.length >= BYTES_CACHE_MIN_CHARS && frozenText.get(v) === t) {
+      let b = frozenBytes.get(v);
+      if (b === undefined) {
+        b = enc.encode(t);
+        frozenBytes.set(v, b);
+      }
+      out.bytes(b);
+    } else out.text += t;
+    return true;
+  }
+  if (Array.isArray(v)) {
+    out.text += "[";
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out.text += ",";
+      if (!encodeInto(v[i], out)) out.text += "null";
+    }
+    out.text += "]";
+    return true;
+  }
+  if (typeof (v as { toJSON?: unknown }).toJSON === "function") {
+    out.text += encodeValue(v) ?? "null";
+    return true;
+  }
+  const rec = v as Record<string, unknown>;
+  out.text += "{";
+  let first = true;
+  for (const k in rec) {
+    if (!Object.prototype.hasOwnProperty.call(rec, k)) continue;
+    const x = rec[k];
+    if (x === undefined || typeof x === "function" || typeof x === "symbol") continue;
+    out.text += first ? keyJson(k) : `,${keyJson(k)}`;
+    first = false;
+    encodeInto(x, out);
+  }
+  out.text += "}";
+  return true;
 }
 
 function reviver(_key: string, value: unknown): unknown {
@@ -95,7 +196,9 @@ function reviver(_key: string, value: unknown): unknown {
 
 /** Encodes a state object (plain data, Uint8Array, bigint, undefined-free) to bytes. */
 export function encodeState(value: unknown): Uint8Array {
-  return enc.encode(encodeValue(value) ?? "null");
+  const out = new Pieces();
+  if (!encodeInto(value, out)) return enc.encode("null");
+  return out.finish();
 }
 
 /** Decodes bytes produced by encodeState; FormatError `format/state` on corrupt data. */
@@ -118,4 +221,21 @@ export function freezeDeep<T>(value: T): T {
   Object.freeze(value);
   for (const v of Object.values(value as object)) freezeDeep(v);
   return value;
+}
+
+/**
+ * A deep copy of plain data — objects, arrays, byte arrays (a Buffer stays a Buffer) — frozen
+ * with freezeDeep, so later changes to `value` cannot reach it and it is encoded once.
+ */
+export function frozenCopy<T>(value: T): T {
+  return freezeDeep(copyData(value)) as T;
+}
+
+function copyData(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (v instanceof Uint8Array) return Buffer.isBuffer(v) ? Buffer.from(v) : Uint8Array.from(v);
+  if (Array.isArray(v)) return v.map(copyData);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = copyData((v as Record<string, unknown>)[k]);
+  return out;
 }

@@ -69,19 +69,7 @@ function requireNotClosing(state: ChannelState): void {
 
 function sameHtlcs(a: readonly Htlc[], b: readonly Htlc[]): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (
-      x.id !== y.id ||
-      x.direction !== y.direction ||
-      x.amountMsat !== y.amountMsat ||
-      x.cltvExpiry !== y.cltvExpiry ||
-      !equalBytes(x.paymentHash, y.paymentHash)
-    ) {
-      return false;
-    }
-  }
+  for (let i = 0; i < a.length; i++) if (!sameHtlc(a[i]!, b[i]!)) return false;
   return true;
 }
 
@@ -95,18 +83,40 @@ function sameCommitment(info: CommitmentInfo, point: Uint8Array, p: CommitmentPr
   );
 }
 
+function sameHtlc(x: Htlc, y: Htlc): boolean {
+  return (
+    x.id === y.id &&
+    x.direction === y.direction &&
+    x.amountMsat === y.amountMsat &&
+    x.cltvExpiry === y.cltvExpiry &&
+    equalBytes(x.paymentHash, y.paymentHash)
+  );
+}
+
+/**
+ * The record of a commitment. An HTLC equal to the one at the same position of the owner's
+ * previous record reuses that record's (frozen) HTLC object: the same value, encoded once.
+ */
 function info(
   p: CommitmentProposal,
   point: Uint8Array,
   built: CommitmentTransaction,
+  previous: CommitmentInfo | undefined,
 ): CommitmentInfo {
+  const prev = previous?.htlcs ?? [];
+  const htlcs = new Array<Htlc>(p.htlcs.length);
+  for (let i = 0; i < htlcs.length; i++) {
+    const h = p.htlcs[i]!;
+    const old = prev[i];
+    htlcs[i] = old !== undefined && Object.isFrozen(old) && sameHtlc(old, h) ? old : { ...h };
+  }
   return {
     commitmentNumber: p.commitmentNumber,
     perCommitmentPoint: point,
     feeratePerKw: p.feeratePerKw,
     toOwnerMsat: p.toOwnerMsat,
     toOtherMsat: p.toOtherMsat,
-    htlcs: p.htlcs.map((h) => ({ ...h })),
+    htlcs,
     txid: built.txid,
   };
 }
@@ -233,7 +243,7 @@ export function planValidateHolderCommitment(
   }
 
   const holder: HolderCommitmentInfo = {
-    ...info(proposal, holderPoint, built),
+    ...info(proposal, holderPoint, built, cur),
     counterpartySignature: Uint8Array.from(sigs.commitmentSignature),
     counterpartyHtlcSignatures: sigs.htlcSignatures.map((s) => Uint8Array.from(s)),
     // Settled violations are warnings (errors never get this far).
@@ -374,10 +384,26 @@ export function planSignCounterpartyCommitment(
   const next: ChannelState = {
     ...state,
     previousCounterparty: cur,
-    currentCounterparty: info(proposal, counterpartyPoint, built),
+    currentCounterparty: info(proposal, counterpartyPoint, built, cur),
     nextCounterpartyCommitNum: n + 1,
   };
   return { next, commitment: built, retry: false };
+}
+
+/**
+ * Decoded counterparty secret stores by the identity of the state's serialized bytes (state
+ * treats byte arrays as immutable values): a revocation then neither re-parses nor re-checks
+ * the whole store. Cached stores are never modified; a plan inserts into a clone.
+ */
+const secretStores = new WeakMap<Uint8Array, ShachainStore>();
+
+function decodedSecrets(bytes: Uint8Array): ShachainStore {
+  let store = secretStores.get(bytes);
+  if (store === undefined) {
+    store = ShachainStore.fromBytes(bytes);
+    secretStores.set(bytes, store);
+  }
+  return store;
 }
 
 /**
@@ -393,9 +419,9 @@ export function planValidateCounterpartyRevocation(
 ): ChannelState {
   requireOperating(state);
   assertCommitmentNumber(n);
-  const store = ShachainStore.fromBytes(state.counterpartySecrets);
+  const stored = decodedSecrets(state.counterpartySecrets);
   if (n >= 0 && n <= state.counterpartyRevokedThrough) {
-    const known = store.getSecret(commitmentIndexFromNumber(n));
+    const known = stored.getSecret(commitmentIndexFromNumber(n));
     c.check(
       known !== undefined && constantTimeEqual(known, secret),
       "policy-revocation-secret-matches",
@@ -429,16 +455,19 @@ export function planValidateCounterpartyRevocation(
     "policy-revocation-secret-matches",
     `the secret does not match the point of counterparty commitment ${n}`,
   );
+  const store = stored.clone();
   try {
     store.insertSecret(secret, commitmentIndexFromNumber(n));
   } catch (e) {
     if (!(e instanceof WardenError)) throw e;
     c.fail("policy-revocation-shachain-consistent", "the secret contradicts earlier secrets");
   }
+  const counterpartySecrets = store.toBytes();
+  secretStores.set(counterpartySecrets, store);
   return {
     ...state,
     counterpartyRevokedThrough: n,
-    counterpartySecrets: store.toBytes(),
+    counterpartySecrets,
     previousCounterparty:
       state.previousCounterparty?.commitmentNumber === n ? undefined : state.previousCounterparty,
   };

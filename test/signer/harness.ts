@@ -53,6 +53,7 @@ export function testKeySource(label: string): NodeKeySource {
   const nodeSecret = sha256(Buffer.from(`${label}/node`));
   return {
     nodeId: () => publicKey(nodeSecret),
+    nodeSecret: () => Uint8Array.from(nodeSecret),
     channelKeys: (id: string) => testChannelKeys(`${label}/${id}`),
   };
 }

@@ -10,6 +10,7 @@ import type { CommitmentInfo } from "../../state/commitment-info.js";
 import type { CommitmentProposal } from "../../state/commitment-proposal.js";
 import type { CommitmentOwner } from "../../state/recompose.js";
 import type { PolicyConfig } from "../config.js";
+import { equalBytes } from "../../util/bytes.js";
 import type { Checker } from "../policy.js";
 
 /**
@@ -46,7 +47,20 @@ export function holderBalanceMsat(
 
 /** Full identity of an HTLC: a reused id with another amount, hash or expiry is a new HTLC. */
 function htlcKey(h: Htlc): string {
-  return `${h.direction}:${h.id}:${h.amountMsat}:${h.cltvExpiry}:${Buffer.from(h.paymentHash).toString("hex")}`;
+  const hash = Buffer.from(h.paymentHash.buffer, h.paymentHash.byteOffset, h.paymentHash.length);
+  return `${h.direction}:${h.id}:${h.amountMsat}:${h.cltvExpiry}:${hash.toString("latin1")}`;
+}
+
+/** True when two HTLCs have the same full identity (htlcKey) without building keys. */
+function sameHtlc(x: Htlc, y: Htlc): boolean {
+  return (
+    x === y ||
+    (x.id === y.id &&
+      x.direction === y.direction &&
+      x.amountMsat === y.amountMsat &&
+      x.cltvExpiry === y.cltvExpiry &&
+      equalBytes(x.paymentHash, y.paymentHash))
+  );
 }
 
 /** Runs every value rule of the Commitment section on a recomposed commitment. */
@@ -128,10 +142,17 @@ export function checkCommitmentValues(
     // (fulfilled: unchanged; failed: refunded) or one we received (fulfilled: credited; failed:
     // unchanged) never lowers it, and fees are not part of it. So the new balance must be at
     // least the old one less the HTLCs we newly offered (each justified by the payment rules).
-    const before = new Set(prev.htlcs.map(htlcKey));
+    // An HTLC equal to the previous one at its position was there before; others are looked
+    // up by full identity (built only when some HTLC moved or is new).
+    let before: Set<string> | undefined;
     let newlyOfferedMsat = 0n;
-    for (const h of proposal.htlcs) {
-      if (isOfferedByHolder(owner, h) && !before.has(htlcKey(h))) newlyOfferedMsat += h.amountMsat;
+    for (let i = 0; i < proposal.htlcs.length; i++) {
+      const h = proposal.htlcs[i]!;
+      if (!isOfferedByHolder(owner, h)) continue;
+      const old = prev.htlcs[i];
+      if (old !== undefined && sameHtlc(old, h)) continue;
+      before ??= new Set(prev.htlcs.map(htlcKey));
+      if (!before.has(htlcKey(h))) newlyOfferedMsat += h.amountMsat;
     }
     const oldBalance = holderBalanceMsat(owner, prev);
     const newBalance = holderBalanceMsat(owner, proposal);
