@@ -1,0 +1,8 @@
+/** BOLT 11 invoices: decode + signature check, encode + sign, and the parts they are built from. */
+export * from "./decode.js";
+export * from "./features.js";
+export * from "./fields.js";
+export * from "./hrp.js";
+export * from "./invoice.js";
+export * from "./recovery.js";
+export * from "./sign.js";
