@@ -1,13 +1,15 @@
 /**
  * Throughput of validated updates with channels sharded over worker threads (WorkerPool):
  * C channels × R update rounds (each round the four operations of bench/signer.ts, N HTLCs),
- * all channels at once, each channel's requests in order. The peer's inputs are computed
- * beforehand, so the timed part is the signer's work plus routing. Reported for 1 and 2
- * workers (and in-process, no workers, for reference) with the 2-worker / 1-worker ratio.
+ * all channels at once, each channel's requests in order. Through the pool each round is one
+ * request (WorkerPool.round) that the worker runs as the four separately validated and
+ * committed operations. The peer's inputs are computed beforehand, so the timed part is the
+ * signer's work plus routing. Reported for 1 and 2 workers with the same workload in the same
+ * run (and in-process, no workers, for reference) with the 2-worker / 1-worker ratio.
  */
 import { performance } from "node:perf_hooks";
 import type { ChannelSetup } from "../src/state/channel-setup.js";
-import { WorkerPool, type WorkerNodeSpec } from "../src/signer/worker-pool.js";
+import { type RoundRequest, WorkerPool, type WorkerNodeSpec } from "../src/signer/worker-pool.js";
 import {
   BENCH_CHAIN_HEIGHT,
   benchChannelKeys,
@@ -31,6 +33,22 @@ interface ChannelPlan {
   /** Untimed rounds first (the workers' JIT warms up), then the timed ones. */
   warmup: RoundInputs[];
   rounds: RoundInputs[];
+  /** The same rounds as worker requests (one message element per round). */
+  warmupRequests: RoundRequest[];
+  roundRequests: RoundRequest[];
+}
+
+/** The pool request of one round: the four operations of bench/signer.ts runRound. */
+function roundRequest(r: RoundInputs): RoundRequest {
+  return {
+    counterpartyPoint: r.counterpartyPoint,
+    counterpartyProposal: r.counterpartyProposal,
+    counterpartyRevokedNumber: r.n - 1,
+    counterpartySecret: r.counterpartySecret,
+    holderProposal: r.holderProposal,
+    holderSignatures: r.holderSigs,
+    holderRevokedNumber: r.n - 1,
+  };
 }
 
 /** Untimed rounds per channel before timing starts. */
@@ -59,16 +77,20 @@ function plans(channels: number, rounds: number, htlcCount: number): ChannelPlan
     const holder = keys.channelKeys(id);
     const peer = benchChannelKeys(`peer/${id}`);
     const setup = benchSetup(peer);
+    const warmup = Array.from({ length: WARMUP_ROUNDS }, (_, r) =>
+      roundInputs(setup, holder, peer, r + 1, hs),
+    );
+    const timed = Array.from({ length: rounds }, (_, r) =>
+      roundInputs(setup, holder, peer, WARMUP_ROUNDS + r + 1, hs),
+    );
     return {
       id,
       setup,
       funding: fundingInputs(setup, holder, peer),
-      warmup: Array.from({ length: WARMUP_ROUNDS }, (_, r) =>
-        roundInputs(setup, holder, peer, r + 1, hs),
-      ),
-      rounds: Array.from({ length: rounds }, (_, r) =>
-        roundInputs(setup, holder, peer, WARMUP_ROUNDS + r + 1, hs),
-      ),
+      warmup,
+      rounds: timed,
+      warmupRequests: warmup.map(roundRequest),
+      roundRequests: timed.map(roundRequest),
     };
   });
 }
@@ -95,26 +117,19 @@ async function openAll(pool: WorkerPool, ps: ChannelPlan[]): Promise<void> {
   );
 }
 
-/** Every channel runs its rounds (in order), all channels at once, through the pool. */
+/**
+ * Every channel runs its rounds (in order), all channels at once, through the pool: one round
+ * request per round, which the worker runs as the four separately validated and committed
+ * operations (WorkerPool.round).
+ */
 async function poolRounds(
   pool: WorkerPool,
   ps: ChannelPlan[],
-  which: (p: ChannelPlan) => RoundInputs[],
+  which: (p: ChannelPlan) => RoundRequest[],
 ): Promise<void> {
   await Promise.all(
     ps.map(async (p) => {
-      for (const r of which(p)) {
-        const { counterpartyPoint, counterpartyProposal } = r;
-        await pool.call(
-          p.id,
-          "signCounterpartyCommitment",
-          counterpartyPoint,
-          counterpartyProposal,
-        );
-        await pool.call(p.id, "validateCounterpartyRevocation", r.n - 1, r.counterpartySecret);
-        await pool.call(p.id, "validateHolderCommitment", r.holderProposal, r.holderSigs);
-        await pool.call(p.id, "revokeHolderCommitment", r.n - 1);
-      }
+      for (const r of which(p)) await pool.round(p.id, r);
     }),
   );
 }
@@ -130,9 +145,9 @@ async function throughput(workers: number, ps: ChannelPlan[]): Promise<number> {
   const pool = await WorkerPool.start(spec, workers);
   try {
     await openAll(pool, ps);
-    await poolRounds(pool, ps, (p) => p.warmup);
+    await poolRounds(pool, ps, (p) => p.warmupRequests);
     const t0 = performance.now();
-    await poolRounds(pool, ps, (p) => p.rounds);
+    await poolRounds(pool, ps, (p) => p.roundRequests);
     const s = (performance.now() - t0) / 1000;
     return Math.round((ps.length * ps[0]!.rounds.length) / s);
   } finally {

@@ -103,7 +103,7 @@ export async function runRound(channel: Channel, r: RoundInputs): Promise<void> 
 }
 
 /** Prebuilt data of one round for the floor. */
-interface FloorFixture {
+export interface FloorFixture {
   commitmentSeed: Uint8Array;
   n: number;
   holderBasepoints: ChannelKeys["basepoints"];
@@ -123,7 +123,7 @@ interface FloorFixture {
   holderSigs: RoundInputs["holderSigs"];
 }
 
-function floorFixture(b: BenchChannel, r: RoundInputs): FloorFixture {
+export function floorFixture(b: BenchChannel, r: RoundInputs): FloorFixture {
   const of = channelObscuringFactor(b.setup, b.holder.basepoints);
   const holderPoint = b.holder.perCommitmentPoint(r.n);
   const holder = recomposeCommitment(
@@ -174,7 +174,7 @@ function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** The raw operations of one round (see the module comment for the exact list). */
-function signerFloor(f: FloorFixture): void {
+export function signerFloor(f: FloorFixture): void {
   // Per-commitment secrets and points, both sides.
   const holderPoint = publicKey(perCommitmentSecret(f.commitmentSeed, f.n));
   perCommitmentSecret(f.commitmentSeed, f.n - 1);

@@ -9,7 +9,7 @@ import { p2wsh } from "../bitcoin/outputs.js";
 import type { OutPoint, Tx, TxOut } from "../bitcoin/tx.js";
 import { txid as computeTxid } from "../bitcoin/tx.js";
 import { FormatError } from "../errors.js";
-import { assertBytes } from "../util/bytes.js";
+import { assertBytes, equalBytes } from "../util/bytes.js";
 import { assertChannelType, type ChannelType, hasAnchors } from "./channel-type.js";
 import { assertCommitmentKeys, type CommitmentKeys } from "./commitment-keys.js";
 import {
@@ -125,15 +125,20 @@ interface ScriptPair {
 
 /**
  * Anchor and to_remote outputs depend on one static key each (a funding pubkey, the peer's
- * payment basepoint), so every commitment of a channel repeats them: built once per key and
- * channel type, handed out as copies (callers own what they get). Bounded in two generations.
+ * payment basepoint), so every commitment of a channel repeats them: built once per key array
+ * (checked unchanged by a snapshot of its content) and channel type, handed out as copies
+ * (callers own what they get).
  */
-let keyOutputs = new Map<string, ScriptPair>();
-let keyOutputsOld = new Map<string, ScriptPair>();
-const KEY_OUTPUTS_GENERATION = 4096;
+interface KeyOutputs {
+  snapshot: Uint8Array;
+  built: Map<string, ScriptPair>;
+}
+const keyOutputs = new WeakMap<Uint8Array, KeyOutputs>();
 
 function copyOf(b: Uint8Array): Uint8Array {
-  return Buffer.isBuffer(b) ? Buffer.from(b) : Uint8Array.from(b);
+  const out = Buffer.isBuffer(b) ? Buffer.allocUnsafe(b.length) : new Uint8Array(b.length);
+  out.set(b);
+  return out;
 }
 
 function keyOutput(
@@ -142,15 +147,16 @@ function keyOutput(
   key: Uint8Array,
   make: () => ScriptPair,
 ): ScriptPair {
-  const id = `${what}/${channelType}/${Buffer.from(key.buffer, key.byteOffset, key.length).toString("latin1")}`;
-  let pair = keyOutputs.get(id) ?? keyOutputsOld.get(id);
+  let entry = keyOutputs.get(key);
+  if (entry === undefined || !equalBytes(entry.snapshot, key)) {
+    entry = { snapshot: new Uint8Array(key), built: new Map() };
+    keyOutputs.set(key, entry);
+  }
+  const id = what === "anchor" ? what : channelType;
+  let pair = entry.built.get(id);
   if (pair === undefined) {
     pair = make();
-    if (keyOutputs.size >= KEY_OUTPUTS_GENERATION) {
-      keyOutputsOld = keyOutputs;
-      keyOutputs = new Map();
-    }
-    keyOutputs.set(id, pair);
+    entry.built.set(id, pair);
   }
   return {
     witnessScript: pair.witnessScript === undefined ? undefined : copyOf(pair.witnessScript),
@@ -361,7 +367,7 @@ export function buildCommitmentTransaction(params: CommitmentParams): Commitment
     version: 2,
     inputs: [
       {
-        prevout: { txid: Uint8Array.from(p.fundingOutpoint.txid), vout: p.fundingOutpoint.vout },
+        prevout: { txid: new Uint8Array(p.fundingOutpoint.txid), vout: p.fundingOutpoint.vout },
         scriptSig: new Uint8Array(0),
         sequence,
         witness: [],

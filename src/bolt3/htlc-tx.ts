@@ -76,7 +76,7 @@ function build(
     version: 2,
     inputs: [
       {
-        prevout: { txid: Uint8Array.from(commitmentTxid), vout: outputIndex },
+        prevout: { txid: new Uint8Array(commitmentTxid), vout: outputIndex },
         scriptSig: new Uint8Array(0),
         sequence: hasAnchors(channelType) ? 1 : 0,
         witness: [],

@@ -47,17 +47,24 @@ export function toLocalScript(
   assertPoint(revocationPubkey, "revocationPubkey");
   assertPoint(localDelayedPubkey, "localDelayedPubkey");
   assertU16(toSelfDelay, "toSelfDelay");
-  return compileScript([
-    OP.IF,
-    revocationPubkey,
-    OP.ELSE,
-    pushInt(toSelfDelay),
-    OP.CHECKSEQUENCEVERIFY,
-    OP.DROP,
-    localDelayedPubkey,
-    OP.ENDIF,
-    OP.CHECKSIG,
-  ]);
+  // Assembled directly (every commitment and HTLC tx has one): the bytes compileScript makes of
+  // [IF, revocationPubkey, ELSE, pushInt(toSelfDelay), CSV, DROP, localDelayedPubkey, ENDIF, CHECKSIG].
+  const delay = pushU32Bytes(toSelfDelay);
+  const out = Buffer.allocUnsafe(74 + delay.length);
+  out[0] = OP.IF;
+  out[1] = 33;
+  out.set(revocationPubkey, 2);
+  out[35] = OP.ELSE;
+  out.set(delay, 36);
+  let o = 36 + delay.length;
+  out[o++] = OP.CHECKSEQUENCEVERIFY;
+  out[o++] = OP.DROP;
+  out[o++] = 33;
+  out.set(localDelayedPubkey, o);
+  o += 33;
+  out[o++] = OP.ENDIF;
+  out[o] = OP.CHECKSIG;
+  return out;
 }
 
 /** The witness script of an HTLC-timeout/HTLC-success output: identical to to_local (BOLT 3 HTLC-Timeout and HTLC-Success Transactions). */

@@ -75,7 +75,7 @@ export class ShachainStore {
       }
     }
     this.#indices[bucket] = index;
-    this.#secrets[bucket] = Uint8Array.from(secret);
+    this.#secrets[bucket] = new Uint8Array(secret);
     this.#minIndex = index;
   }
 

@@ -94,15 +94,25 @@ export function isValidSeckey(b: unknown): boolean {
 /**
  * Compressed points known to be on the curve, by content: parsing one costs a field square
  * root (several µs), and the BOLT 3 layer checks the same basepoints and derived keys many
- * times per commitment. Points the backend itself returns (public keys, tweaked keys, sums)
- * are on the curve by construction and are remembered too, so checking a key the signer just
- * derived costs a lookup. Keys are the 33 bytes as a latin1 string (content, not identity, so
- * a byte array changed in place is looked up afresh). Bounded in two generations: when the
- * newer one is full it becomes the older one and the previous older one is dropped.
+ * times per commitment. Keys are the 33 bytes as a latin1 string (content, not identity, so a
+ * byte array changed in place is looked up afresh). Bounded in two generations: when the newer
+ * one is full it becomes the older one and the previous older one is dropped.
  */
 let knownPoints = new Set<string>();
 let knownPointsOld = new Set<string>();
 const KNOWN_POINTS_GENERATION = 8_192;
+
+/**
+ * The byte arrays most recently checked (or produced by the backend, so on the curve by
+ * construction), each with a snapshot of its content then: the BOLT 3 layer checks the keys it
+ * just derived and the channel's basepoints over and over, and finding the same array with the
+ * same content is an identity scan and a 33-byte comparison (no string, no parse, nothing for
+ * the garbage collector). A changed array falls back to the checks above.
+ */
+const RECENT_ARRAYS = 64;
+const recentArrays = new Array<Uint8Array | undefined>(RECENT_ARRAYS).fill(undefined);
+const recentContent = new Uint8Array(RECENT_ARRAYS * 33);
+let recentNext = 0;
 
 function pointKey(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
@@ -116,19 +126,39 @@ function rememberPoint(key: string): void {
   knownPoints.add(key);
 }
 
-/** Returns `out` (a point the backend produced) after remembering it as valid. */
+function noteChecked(b: Uint8Array): void {
+  const slot = recentNext;
+  recentNext = (slot + 1) % RECENT_ARRAYS;
+  recentArrays[slot] = b;
+  recentContent.set(b, slot * 33);
+}
+
+function recentlyChecked(b: Uint8Array): boolean {
+  for (let slot = 0; slot < RECENT_ARRAYS; slot++) {
+    if (recentArrays[slot] !== b) continue;
+    const at = slot * 33;
+    for (let i = 0; i < 33; i++) if (b[i] !== recentContent[at + i]) return false;
+    return true;
+  }
+  return false;
+}
+
+/** Returns `out`, a point the backend produced, noted as checked. */
 function produced(out: Uint8Array): Uint8Array {
-  rememberPoint(pointKey(out));
+  noteChecked(out);
   return out;
 }
 
 /** True iff `b` is a 33-byte compressed public key on the curve. */
 export function isValidPublicKey(b: unknown): boolean {
   if (!(b instanceof Uint8Array) || b.length !== 33) return false;
+  if (recentlyChecked(b)) return true;
   const key = pointKey(b);
-  if (knownPoints.has(key) || knownPointsOld.has(key)) return true;
-  if (!active.isValidPublicKey(b)) return false;
-  rememberPoint(key);
+  if (!knownPoints.has(key) && !knownPointsOld.has(key)) {
+    if (!active.isValidPublicKey(b)) return false;
+    rememberPoint(key);
+  }
+  noteChecked(b);
   return true;
 }
 

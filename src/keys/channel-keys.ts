@@ -54,7 +54,7 @@ const RECENT_COMMITMENTS = 4;
 
 /** A copy of the same kind (Buffer stays Buffer), so cached values look as freshly derived ones. */
 function copyBytes(b: Uint8Array): Uint8Array {
-  return Buffer.isBuffer(b) ? Buffer.from(b) : Uint8Array.from(b);
+  return Buffer.isBuffer(b) ? Buffer.from(b) : new Uint8Array(b);
 }
 
 /** Adds n → v to a small insertion-ordered cache, dropping the oldest entry beyond the limit. */

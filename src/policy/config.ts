@@ -64,6 +64,14 @@ export interface PolicyConfig {
   readonly velocityFundingWindowMs: number;
   readonly velocityL1FeesLimitSat: bigint;
   readonly velocityL1FeesWindowMs: number;
+  /** Routing fee bounds (incoming − outgoing): at most base + ppm of the outgoing amount. */
+  readonly maxRoutingFeeBaseMsat: bigint;
+  readonly maxRoutingFeePpm: number;
+  /** An outgoing HTLC must expire at least this many blocks before its incoming one. */
+  readonly minRoutingCltvDeltaBlocks: number;
+  /** Fee a payment may add to its approved amount: base + ppm of the approved amount. */
+  readonly maxPaymentFeeBaseMsat: bigint;
+  readonly maxPaymentFeePpm: number;
 }
 
 /** Overrides accepted by policyConfig: any subset; optionalRules is merged key by key. */
@@ -117,6 +125,11 @@ export const DEFAULT_POLICY_CONFIG: PolicyConfig = Object.freeze({
   velocityFundingWindowMs: DAY_MS,
   velocityL1FeesLimitSat: 2_000_000n, // 0.02 BTC of on-chain fees
   velocityL1FeesWindowMs: DAY_MS,
+  maxRoutingFeeBaseMsat: 1_000_000n, // 1000 sat
+  maxRoutingFeePpm: 10_000, // 1 %
+  minRoutingCltvDeltaBlocks: 18, // BOLT 2's recommended minimum final delta
+  maxPaymentFeeBaseMsat: 100_000n, // 100 sat
+  maxPaymentFeePpm: 10_000, // 1 %
 } satisfies PolicyConfig);
 
 const NETWORKS: readonly Network[] = ["bitcoin", "testnet", "signet", "regtest"];
@@ -211,6 +224,11 @@ export function policyConfig(overrides: PolicyConfigOverrides = {}): PolicyConfi
     nonNegBigint(cfg, limit);
     intIn(cfg, window, 1, MAX_VELOCITY_WINDOW_MS);
   }
+  nonNegBigint(cfg, "maxRoutingFeeBaseMsat");
+  intIn(cfg, "maxRoutingFeePpm", 0, 1_000_000);
+  intIn(cfg, "minRoutingCltvDeltaBlocks", 0, MAX_CSV_BLOCKS);
+  nonNegBigint(cfg, "maxPaymentFeeBaseMsat");
+  intIn(cfg, "maxPaymentFeePpm", 0, 1_000_000);
   return Object.freeze(cfg);
 }
 

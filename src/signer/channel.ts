@@ -163,15 +163,17 @@ export class Channel {
       const p = plan(this.#state, checker);
       const verdict = this.#node.policy.judge(checker);
       let next = p.next;
+      const holder = next.currentHolder;
       if (
         next !== this.#state &&
-        next.currentHolder !== this.#state.currentHolder &&
-        next.currentHolder
+        holder !== this.#state.currentHolder &&
+        holder !== undefined &&
+        !sameRuleIds(holder.warnings, verdict.warnings)
       ) {
         // Record only what the policy let through as a warning (not disabled optional rules).
         next = {
           ...next,
-          currentHolder: { ...next.currentHolder, warnings: verdict.warnings.map((w) => w.ruleId) },
+          currentHolder: { ...holder, warnings: verdict.warnings.map((w) => w.ruleId) },
         };
       }
       if (next !== this.#state) {
@@ -544,6 +546,13 @@ export class Channel {
       (p) => ecdsaSign(p.digest, this.#keys.fundingSecret, LOW_R),
     );
   }
+}
+
+/** True when `ids` lists exactly the rule ids of `warnings`, in order. */
+function sameRuleIds(ids: readonly string[], warnings: readonly { ruleId: string }[]): boolean {
+  if (ids.length !== warnings.length) return false;
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== warnings[i]!.ruleId) return false;
+  return true;
 }
 
 /** Our signature on one input, that input's full witness, and the tx carrying it. */

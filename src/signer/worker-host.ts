@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of a WorkerPool: hosts one Node over its own in-memory store shard and
- * runs the Channel operations the pool routes to it. Requests are started in arrival order,
- * so the channel lock serializes one channel's requests exactly as the pool sent them.
+ * runs the Channel operations the pool routes to it. One channel's requests run one after the
+ * other in arrival order (a round's four operations included); different channels interleave.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { WardenError } from "../errors.js";
@@ -15,6 +15,8 @@ import { Node, type NodeKeySource } from "./node.js";
 import { MAX_BATCH } from "./worker-protocol.js";
 import {
   CHANNEL_METHODS,
+  type RoundRequest,
+  type RoundResult,
   type SerializedError,
   type WorkerNodeSpec,
   type WorkerRequest,
@@ -56,12 +58,28 @@ async function openNode(spec: WorkerNodeSpec): Promise<Node> {
   });
 }
 
+/** Runs one update round: four Channel operations, each validated and committed on its own. */
+async function runRound(c: Channel, r: RoundRequest): Promise<RoundResult> {
+  const counterpartySignatures = await c.signCounterpartyCommitment(
+    r.counterpartyPoint,
+    r.counterpartyProposal,
+  );
+  await c.validateCounterpartyRevocation(r.counterpartyRevokedNumber, r.counterpartySecret);
+  await c.validateHolderCommitment(r.holderProposal, r.holderSignatures);
+  const holderSecret = await c.revokeHolderCommitment(r.holderRevokedNumber);
+  return { counterpartySignatures, holderSecret };
+}
+
 async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error("worker-host must run in a worker thread");
   const node = await openNode(workerData as WorkerNodeSpec);
-  /** Per channel, the promise every request chains on (so requests start in arrival order). */
-  const channels = new Map<string, Promise<Channel>>();
+  /**
+   * Per channel, the promise of its last request (settled either way): each request starts
+   * once the one before it has finished, so a round's four steps are never interleaved with
+   * another request of the same channel, and requests run in arrival order.
+   */
+  const tails = new Map<string, Promise<unknown>>();
   // Replies are batched like the pool's requests (per event-loop turn, at most MAX_BATCH).
   let replies: WorkerResponse[] = [];
   const flush = (): void => {
@@ -76,31 +94,32 @@ async function main(): Promise<void> {
     else if (replies.length >= MAX_BATCH) flush();
   };
 
-  const handle = (req: WorkerRequest): void => {
-    let done: Promise<unknown>;
+  const execute = async (req: WorkerRequest): Promise<unknown> => {
     if (req.op === "newChannel") {
-      const created = node.newChannel(req.channelId);
-      channels.set(req.channelId, created);
-      done = created.then(() => undefined);
-    } else {
-      const method = req.method;
-      let ch = channels.get(req.channelId);
-      if (ch === undefined) {
-        ch = Promise.resolve().then(() => node.channel(req.channelId));
-        channels.set(req.channelId, ch);
-      }
-      done = ch.then((c) => {
-        if (!CHANNEL_METHODS.includes(method)) throw new Error(`worker: no method ${method}`);
-        const fn = c[method] as (...a: unknown[]) => Promise<unknown>;
-        return fn.apply(c, req.args);
-      });
+      await node.newChannel(req.channelId);
+      return undefined;
     }
-    done.then(
+    const c = node.channel(req.channelId);
+    if (req.op === "round") return runRound(c, req.round);
+    const method = req.method;
+    if (!CHANNEL_METHODS.includes(method)) throw new Error(`worker: no method ${method}`);
+    const fn = c[method] as (...a: unknown[]) => Promise<unknown>;
+    return fn.apply(c, req.args);
+  };
+
+  const handle = (req: WorkerRequest): void => {
+    const previous = tails.get(req.channelId);
+    const done = previous === undefined ? execute(req) : previous.then(() => execute(req));
+    const tail = done.then(
       (value) => reply({ id: req.id, ok: true, value }),
       (e: unknown) => reply({ id: req.id, ok: false, error: serializeError(e) }),
     );
+    tails.set(req.channelId, tail);
+    void tail.then(() => {
+      if (tails.get(req.channelId) === tail) tails.delete(req.channelId);
+    });
   };
-  // A batch is started in order: each request enqueues on its channel before the next.
+  // A batch is started in order: each request queues behind its channel's previous one.
   port.on("message", (batch: WorkerRequest[]) => {
     for (const req of batch) handle(req);
   });

@@ -19,6 +19,8 @@ import {
   MAX_BATCH,
   type MethodArgs,
   type MethodResult,
+  type RoundRequest,
+  type RoundResult,
   type SerializedError,
   type WorkerNodeSpec,
   type WorkerRequest,
@@ -26,7 +28,12 @@ import {
   type WorkerResponse,
 } from "./worker-protocol.js";
 
-export type { ChannelMethod, WorkerNodeSpec } from "./worker-protocol.js";
+export type {
+  ChannelMethod,
+  RoundRequest,
+  RoundResult,
+  WorkerNodeSpec,
+} from "./worker-protocol.js";
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -166,6 +173,16 @@ export class WorkerPool {
   ): Promise<MethodResult<M>> {
     const shard = this.#shards[this.shardOf(channelId)]!;
     return (await shard.send({ op: "call", channelId, method, args })) as MethodResult<M>;
+  }
+
+  /**
+   * Runs one update round of channel `channelId` on its worker in a single request: the four
+   * operations of RoundRequest, each validated and committed on its own, in order. Rejects
+   * with the typed error of the first refused step (the later steps did not run).
+   */
+  async round(channelId: string, round: RoundRequest): Promise<RoundResult> {
+    const shard = this.#shards[this.shardOf(channelId)]!;
+    return (await shard.send({ op: "round", channelId, round })) as RoundResult;
   }
 
   /** Stops every worker (in-flight requests are rejected). */

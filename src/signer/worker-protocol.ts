@@ -3,7 +3,9 @@
  * structured-cloneable data: byte arrays, bigints, strings, numbers, plain objects.
  */
 import type { PolicyConfigOverrides } from "../policy/config.js";
-import type { Channel } from "./channel.js";
+import type { CommitmentProposal } from "../state/commitment-proposal.js";
+import type { CounterpartySignatures } from "../state/transitions.js";
+import type { Channel, CommitmentSignatures } from "./channel.js";
 
 /**
  * Most requests (or replies) per message: a full batch leaves at once, so a worker is fed
@@ -55,10 +57,36 @@ export type MethodArgs<M extends ChannelMethod> = Parameters<Channel[M]>;
 /** Resolved result of a forwarded Channel method. */
 export type MethodResult<M extends ChannelMethod> = Awaited<ReturnType<Channel[M]>>;
 
+/**
+ * The inputs of one BOLT 2 update round of a channel, run in the worker as four separately
+ * validated and committed Channel operations, in this order:
+ *   1. signCounterpartyCommitment(counterpartyPoint, counterpartyProposal);
+ *   2. validateCounterpartyRevocation(counterpartyRevokedNumber, counterpartySecret);
+ *   3. validateHolderCommitment(holderProposal, holderSignatures);
+ *   4. revokeHolderCommitment(holderRevokedNumber).
+ * A refused step stops the round: the later steps do not run, the earlier ones stay committed.
+ */
+export interface RoundRequest {
+  counterpartyPoint: Uint8Array;
+  counterpartyProposal: CommitmentProposal;
+  counterpartyRevokedNumber: number;
+  counterpartySecret: Uint8Array;
+  holderProposal: CommitmentProposal;
+  holderSignatures: CounterpartySignatures;
+  holderRevokedNumber: number;
+}
+
+/** What a round returns: our signatures on their commitment and our revealed secret. */
+export interface RoundResult {
+  counterpartySignatures: CommitmentSignatures;
+  holderSecret: Uint8Array;
+}
+
 /** What the main thread asks of a worker. */
 export type WorkerRequestBody =
   | { op: "newChannel"; channelId: string }
-  | { op: "call"; channelId: string; method: ChannelMethod; args: unknown[] };
+  | { op: "call"; channelId: string; method: ChannelMethod; args: unknown[] }
+  | { op: "round"; channelId: string; round: RoundRequest };
 
 /** Main → worker: a request and its id (echoed in the response). */
 export type WorkerRequest = WorkerRequestBody & { id: number };

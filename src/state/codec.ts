@@ -22,7 +22,7 @@ const frozenText = new WeakMap<object, string>();
 /** UTF-8 bytes of large frozen encodings, made on first use by encodeState (copied, not re-encoded). */
 const frozenBytes = new WeakMap<object, Uint8Array>();
 /** Frozen encodings at least this long are copied into encodeState's output as cached bytes. */
-const BYTES_CACHE_MIN_CHARS = 4096;
+const BYTES_CACHE_MIN_CHARS = 1024;
 /** JSON text of object keys (`"key":`), by key: a state has few distinct keys. */
 const keyText = new Map<string, string>();
 
@@ -103,6 +103,27 @@ function encodeObject(o: object): string {
 }
 
 /**
+ * Outputs of at most POOL_SLICE_MAX bytes are carved from a shared pool (as Node does for small
+ * Buffers): one allocation serves many commits. Each output is its own region, never handed
+ * out twice or written after it is returned; a new pool starts when the current one is full.
+ */
+const POOL_BYTES = 32 * 1024;
+const POOL_SLICE_MAX = 4 * 1024;
+let pool = new ArrayBuffer(POOL_BYTES);
+let poolUsed = 0;
+
+function allocate(size: number): Uint8Array {
+  if (size > POOL_SLICE_MAX) return new Uint8Array(size);
+  if (poolUsed + size > POOL_BYTES) {
+    pool = new ArrayBuffer(POOL_BYTES);
+    poolUsed = 0;
+  }
+  const out = new Uint8Array(pool, poolUsed, size);
+  poolUsed += (size + 7) & ~7;
+  return out;
+}
+
+/**
  * Pieces of one encodeState output: text, and the cached bytes of large frozen records (so a
  * state carrying big unchanged records costs a copy of their bytes, not a re-encoding).
  */
@@ -117,11 +138,10 @@ class Pieces {
   }
 
   finish(): Uint8Array {
-    if (this.parts.length === 0) return enc.encode(this.text);
     if (this.text.length > 0) this.parts.push(this.text);
     let size = 0;
     for (const p of this.parts) size += typeof p === "string" ? Buffer.byteLength(p) : p.length;
-    const out = new Uint8Array(size);
+    const out = allocate(size);
     let at = 0;
     for (const p of this.parts) {
       if (typeof p === "string") at += enc.encodeInto(p, out.subarray(at)).written;
@@ -197,7 +217,7 @@ function reviver(_key: string, value: unknown): unknown {
 /** Encodes a state object (plain data, Uint8Array, bigint, undefined-free) to bytes. */
 export function encodeState(value: unknown): Uint8Array {
   const out = new Pieces();
-  if (!encodeInto(value, out)) return enc.encode("null");
+  if (!encodeInto(value, out)) out.text = "null";
   return out.finish();
 }
 

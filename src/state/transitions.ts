@@ -244,8 +244,8 @@ export function planValidateHolderCommitment(
 
   const holder: HolderCommitmentInfo = {
     ...info(proposal, holderPoint, built, cur),
-    counterpartySignature: Uint8Array.from(sigs.commitmentSignature),
-    counterpartyHtlcSignatures: sigs.htlcSignatures.map((s) => Uint8Array.from(s)),
+    counterpartySignature: new Uint8Array(sigs.commitmentSignature),
+    counterpartyHtlcSignatures: sigs.htlcSignatures.map((s) => new Uint8Array(s)),
     // Settled violations are warnings (errors never get this far).
     warnings: c.violations.map((v) => v.ruleId),
   };

@@ -152,13 +152,15 @@ describe("script: compile / decompile", () => {
       fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
         try {
           const chunks = decompileScript(b);
-          // canonical pushes recompile to the same bytes; a re-decompile is always stable
-          assert.deepEqual(decompileScript(compileScript(chunks)), chunks);
+          // A non-minimal push (e.g. an empty PUSHDATA1) recompiles minimally, so one
+          // round trip normalises; after that, compile/decompile is stable.
+          const once = decompileScript(compileScript(chunks));
+          assert.deepEqual(decompileScript(compileScript(once)), once);
         } catch (e) {
           assert.ok(e instanceof FormatError);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 300, examples: [[Uint8Array.from([0x4c, 0x00])]] },
     );
   });
 
