@@ -7,7 +7,9 @@
  * signer's work plus routing. Reported for 1 and 2 workers with the same workload in the same
  * run (and in-process, no workers, for reference) with the 2-worker / 1-worker ratio.
  */
+import { spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import type { ChannelSetup } from "../src/state/channel-setup.js";
 import { type RoundRequest, WorkerPool, type WorkerNodeSpec } from "../src/signer/worker-pool.js";
 import {
@@ -26,7 +28,7 @@ import { MemoryStore } from "../src/store/memory-store.js";
 import { Policy } from "../src/policy/policy.js";
 
 /** Everything one channel needs, computed before timing. */
-interface ChannelPlan {
+export interface ChannelPlan {
   id: string;
   setup: ChannelSetup;
   funding: ReturnType<typeof fundingInputs>;
@@ -64,12 +66,33 @@ export interface ShardFigures {
   oneWorkerUpdatesPerSec: number;
   twoWorkersUpdatesPerSec: number;
   twoOverOne: number;
+  /**
+   * The in-process run in a child process confined to ONE core (taskset -c 0), so V8's GC and
+   * compiler threads cannot borrow the second core; undefined where taskset is missing.
+   */
+  oneCoreUpdatesPerSec: number | undefined;
+  /** twoWorkersUpdatesPerSec / oneCoreUpdatesPerSec: "throughput on both cores vs one core". */
+  twoWorkersOverOneCore: number | undefined;
   goalTwoOverOne: number;
+}
+
+/** Rounds/s of the in-process run pinned to CPU 0 in a child process, or undefined. */
+function oneCore(channels: number, rounds: number, htlcCount: number): number | undefined {
+  const script = fileURLToPath(new URL("./shard-one-core.js", import.meta.url));
+  const r = spawnSync(
+    "taskset",
+    ["-c", "0", process.execPath, script, String(channels), String(rounds), String(htlcCount)],
+    { encoding: "utf8" },
+  );
+  if (r.status !== 0) return undefined;
+  const last = r.stdout.trim().split("\n").pop() ?? "";
+  const n = Number(last);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 const HOLDER_LABEL = "bench-holder";
 
-function plans(channels: number, rounds: number, htlcCount: number): ChannelPlan[] {
+export function plans(channels: number, rounds: number, htlcCount: number): ChannelPlan[] {
   const keys = benchKeySource(HOLDER_LABEL);
   const hs = benchHtlcs(htlcCount);
   return Array.from({ length: channels }, (_, i) => {
@@ -156,7 +179,7 @@ async function throughput(workers: number, ps: ChannelPlan[]): Promise<number> {
 }
 
 /** The same work on one in-process Node (no workers, no messages). */
-async function inProcess(ps: ChannelPlan[]): Promise<number> {
+export async function inProcess(ps: ChannelPlan[]): Promise<number> {
   const node = await Node.open({
     keys: benchKeySource(HOLDER_LABEL),
     store: new MemoryStore(),
@@ -190,7 +213,10 @@ export async function benchShard(
   let inProc = 0;
   let one = 0;
   let two = 0;
+  let single: number | undefined;
   for (let i = 0; i < repeats; i++) {
+    const c = oneCore(channels, rounds, htlcCount);
+    if (c !== undefined) single = Math.max(single ?? 0, c);
     inProc = Math.max(inProc, await inProcess(ps));
     one = Math.max(one, await throughput(1, ps));
     two = Math.max(two, await throughput(2, ps));
@@ -199,7 +225,11 @@ export async function benchShard(
   console.log(
     `\nsharding: ${channels} channels x ${rounds} update rounds, ${htlcCount} HTLCs (validated rounds/s)`,
   );
+  const overCore = single === undefined ? undefined : Math.round((two / single) * 1000) / 1000;
   console.log(`  in-process ${inProc}   1 worker ${one}   2 workers ${two}   2/1 = ${ratio}`);
+  console.log(
+    `  one core (in-process, pinned to CPU 0) ${single ?? "n/a"}   2 workers / one core = ${overCore ?? "n/a"}`,
+  );
   return {
     channels,
     roundsPerChannel: rounds,
@@ -208,6 +238,8 @@ export async function benchShard(
     oneWorkerUpdatesPerSec: one,
     twoWorkersUpdatesPerSec: two,
     twoOverOne: ratio,
+    oneCoreUpdatesPerSec: single,
+    twoWorkersOverOneCore: overCore,
     goalTwoOverOne: 1.8,
   };
 }

@@ -68,6 +68,8 @@ import {
   type SweepKey,
   type SweepRequest,
 } from "../state/onchain-sweep.js";
+import type { PaymentScope } from "../payments/payments.js";
+import type { PaymentsOutcome } from "../policy/rules/payments.js";
 import type { Node } from "./node.js";
 
 /** Low-R signatures, as LDK and Core Lightning produce them. */
@@ -152,46 +154,88 @@ export class Channel {
   /**
    * Runs `plan` on the current state under the channel lock, settles its violations with the
    * policy, commits the planned state if it changed, then runs `reveal` (signing) on the plan.
+   * With a payment `scope` (a commitment that changes HTLCs), the payment hashes' locks are
+   * taken inside the channel lock, the plan gets the ledger view, and its ledger change is
+   * committed in the same Store commit as the channel state.
    */
-  async #run<P extends { next: ChannelState }, R>(
-    plan: (state: ChannelState, checker: Checker) => P,
+  async #run<P extends { next: ChannelState; payments?: PaymentsOutcome | undefined }, R>(
+    plan: (state: ChannelState, checker: Checker, payments?: PlanContext["payments"]) => P,
     reveal: (p: P) => R,
     afterCommit?: (p: P) => void,
+    scope?: (state: ChannelState) => PaymentScope,
   ): Promise<R> {
     return this.#node.locks.runExclusive(this.id, async () => {
-      const checker = this.#node.policy.checker();
-      const p = plan(this.#state, checker);
-      const verdict = this.#node.policy.judge(checker);
-      let next = p.next;
-      const holder = next.currentHolder;
-      if (
-        next !== this.#state &&
-        holder !== this.#state.currentHolder &&
-        holder !== undefined &&
-        !sameRuleIds(holder.warnings, verdict.warnings)
-      ) {
-        // Record only what the policy let through as a warning (not disabled optional rules).
-        next = {
-          ...next,
-          currentHolder: { ...holder, warnings: verdict.warnings.map((w) => w.ruleId) },
-        };
-      }
-      if (next !== this.#state) {
-        // Commitment records never change once made: frozen, each is encoded once (codec.ts).
-        freezeDeep(next.currentHolder);
-        freezeDeep(next.currentCounterparty);
-        freezeDeep(next.previousCounterparty);
-        const key = this.#node.channelKey(this.id);
-        const [version] = await this.#node.store.commit([
-          { key, value: encodeState(next), expectedVersion: this.#version },
-        ]);
-        this.#state = next;
-        this.#version = version!;
-        afterCommit?.(p);
-      }
-      verdict.record();
-      return reveal(p);
+      const s = scope?.(this.#state);
+      const pay = this.#node.payments;
+      const keys = s === undefined ? [] : pay.lockKeys(s);
+      if (s === undefined || keys.length === 0) return this.#settle(plan, reveal, afterCommit);
+      return pay.withLocks(keys, async () =>
+        this.#settle(plan, reveal, afterCommit, {
+          channelId: this.id,
+          rules: await pay.ruleContext(s),
+        }),
+      );
     });
+  }
+
+  /** The body of #run, under the locks. */
+  async #settle<P extends { next: ChannelState; payments?: PaymentsOutcome | undefined }, R>(
+    plan: (state: ChannelState, checker: Checker, payments?: PlanContext["payments"]) => P,
+    reveal: (p: P) => R,
+    afterCommit?: (p: P) => void,
+    payments?: PlanContext["payments"],
+  ): Promise<R> {
+    const checker = this.#node.policy.checker();
+    const p = plan(this.#state, checker, payments);
+    const verdict = this.#node.policy.judge(checker);
+    let next = p.next;
+    const holder = next.currentHolder;
+    if (
+      next !== this.#state &&
+      holder !== this.#state.currentHolder &&
+      holder !== undefined &&
+      !sameRuleIds(holder.warnings, verdict.warnings)
+    ) {
+      // Record only what the policy let through as a warning (not disabled optional rules).
+      next = {
+        ...next,
+        currentHolder: { ...holder, warnings: verdict.warnings.map((w) => w.ruleId) },
+      };
+    }
+    if (next !== this.#state) {
+      // Commitment records never change once made: frozen, each is encoded once (codec.ts).
+      freezeDeep(next.currentHolder);
+      freezeDeep(next.currentCounterparty);
+      freezeDeep(next.previousCounterparty);
+      const key = this.#node.channelKey(this.id);
+      const ledger = p.payments === undefined ? undefined : this.#node.payments.writes(p.payments);
+      const [version, ...rest] = await this.#node.store.commit([
+        { key, value: encodeState(next), expectedVersion: this.#version },
+        ...(ledger?.writes ?? []),
+      ]);
+      this.#state = next;
+      this.#version = version!;
+      ledger?.committed(rest);
+      afterCommit?.(p);
+    }
+    verdict.record();
+    return reveal(p);
+  }
+
+  /** The HTLC change `proposal` makes against the current commitment of `owner`. */
+  #paymentScope(
+    owner: "holder" | "counterparty",
+    state: ChannelState,
+    proposal: CommitmentProposal,
+  ): PaymentScope {
+    const cur = owner === "holder" ? state.currentHolder : state.currentCounterparty;
+    return {
+      channelId: this.id,
+      owner,
+      commitmentNumber: proposal.commitmentNumber,
+      previous: cur?.htlcs ?? [],
+      next: proposal.htlcs,
+    };
   }
 
   #context(): PlanContext {
@@ -251,11 +295,14 @@ export class Channel {
     sigs: CounterpartySignatures,
   ): Promise<void> {
     await this.#run(
-      (state, c) => {
+      (state, c, payments) => {
         const point = this.#keys.perCommitmentPoint(proposal.commitmentNumber);
-        return planValidateHolderCommitment(state, this.#context(), point, proposal, sigs, c);
+        const ctx = { ...this.#context(), payments };
+        return planValidateHolderCommitment(state, ctx, point, proposal, sigs, c);
       },
       () => undefined,
+      undefined,
+      (state) => this.#paymentScope("holder", state, proposal),
     );
   }
 
@@ -278,9 +325,17 @@ export class Channel {
     proposal: CommitmentProposal,
   ): Promise<CommitmentSignatures> {
     return this.#run(
-      (state, c) =>
-        planSignCounterpartyCommitment(state, this.#context(), counterpartyPoint, proposal, c),
+      (state, c, payments) =>
+        planSignCounterpartyCommitment(
+          state,
+          { ...this.#context(), payments },
+          counterpartyPoint,
+          proposal,
+          c,
+        ),
       (p) => this.#signCounterparty(p.commitment, counterpartyPoint),
+      undefined,
+      (state) => this.#paymentScope("counterparty", state, proposal),
     );
   }
 

@@ -13,6 +13,8 @@ import { StateError } from "../state/errors.js";
 import type { Store } from "../store/store.js";
 import { KeyedMutex } from "../util/async-lock.js";
 import { bytesToHex } from "../util/bytes.js";
+import type { Approver } from "../payments/approver.js";
+import { Payments } from "../payments/payments.js";
 import { Channel } from "./channel.js";
 import { NodeSigner, type NodeSignerOptions } from "./node-signer.js";
 
@@ -49,6 +51,11 @@ export interface NodeOptions {
   watchtowerAttested?: (channelId: string, commitmentNumber: number) => boolean;
   /** Wall clock in milliseconds (velocity windows); default Date.now. */
   clock?: () => number;
+  /**
+   * Decides outgoing payments (approveInvoice / approveKeysend) and, when set, HTLCs the node
+   * offers without having asked (unannounced payments). Default: none — every payment refused.
+   */
+  approver?: Approver;
   /** Options of the node-key signer (`Node.nodeSigner`): ECDH rate window, its clock. */
   nodeSigner?: NodeSignerOptions;
 }
@@ -83,6 +90,7 @@ export class Node {
   #openCount = 0;
   readonly #nodeSignerOptions: NodeSignerOptions;
   #nodeSigner: NodeSigner | undefined;
+  #payments: Payments | undefined;
 
   private constructor(opts: NodeOptions) {
     this.keys = opts.keys;
@@ -101,6 +109,7 @@ export class Node {
   /** Opens a node over `store`, loading every persisted channel of this node id. */
   static async open(opts: NodeOptions): Promise<Node> {
     const node = new Node(opts);
+    node.#payments = await Payments.open(node, opts.approver);
     const meta = await node.store.get(node.metaKey());
     if (meta !== undefined) {
       node.#meta = { value: decodeState<NodeMeta>(meta.value), version: meta.version };
@@ -118,6 +127,40 @@ export class Node {
   get nodeSigner(): NodeSigner {
     this.#nodeSigner ??= new NodeSigner(this, this.#nodeSignerOptions);
     return this.#nodeSigner;
+  }
+
+  /** The payments ledger, approvals and velocity of this node. */
+  get payments(): Payments {
+    return this.#payments!;
+  }
+
+  /** True while channel `id` exists, is operating and is not closing (routing-input-active). */
+  channelActive(id: string): boolean {
+    const c = this.#channels.get(id);
+    return c !== undefined && c.phase === "operating" && c.state.closing === undefined;
+  }
+
+  /** Records a payment preimage revealed to the signer (its hash computed by the signer). */
+  async addPreimage(preimage: Uint8Array): Promise<void> {
+    await this.payments.addPreimage(preimage);
+  }
+
+  /**
+   * Approves paying a BOLT 11 invoice: PolicyError unless unexpired (node clock), not a
+   * duplicate, payee allowlisted (optional rule), within policy-velocity-payments and approved
+   * by the approver; on success the approval is in the ledger (Store) before this resolves.
+   */
+  async approveInvoice(bolt11: string, amountMsat?: bigint): Promise<void> {
+    await this.payments.approveInvoice(bolt11, amountMsat);
+  }
+
+  /** Approves a keysend payment, with the same checks and guarantee as approveInvoice. */
+  async approveKeysend(
+    payeeNodeId: Uint8Array,
+    paymentHash: Uint8Array,
+    amountMsat: bigint,
+  ): Promise<void> {
+    await this.payments.approveKeysend(payeeNodeId, paymentHash, amountMsat);
   }
 
   /** Store key of channel `id`'s state. */

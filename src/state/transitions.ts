@@ -17,7 +17,16 @@ import { WardenError } from "../errors.js";
 import type { Checker } from "../policy/policy.js";
 import type { PolicyConfig } from "../policy/config.js";
 import { checkClaimedKeys, checkProposedCommitmentTx } from "../policy/rules/commitment-match.js";
-import { checkCommitmentValues, type FundingState } from "../policy/rules/commitment.js";
+import {
+  checkCommitmentValues,
+  type FundingState,
+  holderBalanceMsat,
+} from "../policy/rules/commitment.js";
+import {
+  checkCommitmentPayments,
+  type PaymentRuleContext,
+  type PaymentsOutcome,
+} from "../policy/rules/payments.js";
 import { constantTimeEqual, equalBytes } from "../util/bytes.js";
 import type { ChannelBasepoints } from "../bolt3/commitment-keys.js";
 import type { ChannelState } from "./channel-state.js";
@@ -37,6 +46,8 @@ export interface PlanContext {
   obscuringFactor: number;
   /** The funding output on the signer's chain view; undefined when it has none. */
   fundingState?: FundingState | undefined;
+  /** The payments ledger view, when the commitment changes HTLCs (Payments rules). */
+  payments?: { channelId: string; rules: PaymentRuleContext } | undefined;
 }
 
 /** A commitment plan: the next state and the recomposed commitment to sign or that was checked. */
@@ -45,6 +56,8 @@ export interface CommitmentPlan {
   commitment: CommitmentTransaction;
   /** True when the request repeats the last one exactly (state unchanged, same answer). */
   retry: boolean;
+  /** The payments-ledger change to commit with the state (when HTLCs changed). */
+  payments?: PaymentsOutcome | undefined;
 }
 
 /** Counterparty signatures on one of our commitments (compact 64-byte form). */
@@ -132,7 +145,10 @@ function recomposeRefused(
   return recomposeCommitment(owner, state.setup!, ctx.holder, point, ctx.obscuringFactor, proposal);
 }
 
-/** Recomposes and runs every commitment rule (values, claimed keys, proposed tx). */
+/**
+ * Recomposes and runs every commitment rule (values, claimed keys, proposed tx) and, with a
+ * ledger view, the Payments rules; returns the recomposition and the ledger change.
+ */
 function recomposeAndCheck(
   owner: CommitmentOwner,
   state: ChannelState,
@@ -141,7 +157,7 @@ function recomposeAndCheck(
   proposal: CommitmentProposal,
   previous: CommitmentInfo | undefined,
   c: Checker,
-): CommitmentTransaction {
+): { built: CommitmentTransaction; payments: PaymentsOutcome | undefined } {
   const setup = state.setup!;
   const built = recomposeCommitment(owner, setup, ctx.holder, point, ctx.obscuringFactor, proposal);
   const keys: CommitmentKeys = built.params.keys;
@@ -160,7 +176,28 @@ function recomposeAndCheck(
     built,
     c,
   );
-  return built;
+  const pay = ctx.payments;
+  const payments =
+    pay === undefined
+      ? undefined
+      : checkCommitmentPayments(
+          pay.rules,
+          {
+            channelId: pay.channelId,
+            owner,
+            commitmentNumber: proposal.commitmentNumber,
+            previous: previous?.htlcs ?? [],
+            next: proposal.htlcs,
+          },
+          previous === undefined
+            ? undefined
+            : {
+                previousMsat: holderBalanceMsat(owner, previous),
+                nextMsat: holderBalanceMsat(owner, proposal),
+              },
+          c,
+        );
+  return { built, payments };
 }
 
 /**
@@ -217,7 +254,15 @@ export function planValidateHolderCommitment(
       `holder commitment ${n - 2} must be revoked before ${n} is validated`,
     );
   }
-  const built = recomposeAndCheck("holder", state, ctx, holderPoint, proposal, cur, c);
+  const { built, payments } = recomposeAndCheck(
+    "holder",
+    state,
+    ctx,
+    holderPoint,
+    proposal,
+    cur,
+    c,
+  );
 
   // The peer's signatures must be valid for exactly what we recomposed.
   const fundingKey = setup.counterpartyBasepoints.fundingPubkey;
@@ -250,7 +295,7 @@ export function planValidateHolderCommitment(
     warnings: c.violations.map((v) => v.ruleId),
   };
   const next: ChannelState = { ...state, currentHolder: holder, nextHolderCommitNum: n + 1 };
-  return { next, commitment: built, retry: false };
+  return { next, commitment: built, retry: false, payments };
 }
 
 /** A revocation plan: the next state and which holder commitment's secret to release. */
@@ -380,14 +425,22 @@ export function planSignCounterpartyCommitment(
     "policy-commitment-previous-revoked",
     () => `counterparty commitment ${n - 2} is not revoked yet`,
   );
-  const built = recomposeAndCheck("counterparty", state, ctx, counterpartyPoint, proposal, cur, c);
+  const { built, payments } = recomposeAndCheck(
+    "counterparty",
+    state,
+    ctx,
+    counterpartyPoint,
+    proposal,
+    cur,
+    c,
+  );
   const next: ChannelState = {
     ...state,
     previousCounterparty: cur,
     currentCounterparty: info(proposal, counterpartyPoint, built, cur),
     nextCounterpartyCommitNum: n + 1,
   };
-  return { next, commitment: built, retry: false };
+  return { next, commitment: built, retry: false, payments };
 }
 
 /**

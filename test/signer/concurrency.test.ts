@@ -21,6 +21,7 @@ import {
   peerVerifiesCounterpartySigs,
   type TestChannel,
   testHtlc,
+  testPreimage,
   testNode,
 } from "./harness.js";
 
@@ -121,7 +122,11 @@ test(`${CHANNELS} channels on one node update concurrently without interfering`,
       const t = await openTestChannel(node, id, { pushMsat: PUSH_MSAT });
       await fundChannel(t);
       const plan = schedule(i);
-      for (let n = 1; n <= ROUNDS; n++) await round(t, n, plan[n - 1]!);
+      for (let n = 1; n <= ROUNDS; n++) {
+        // Round 2 settles the HTLC we offered: the node passes on the peer's preimage first.
+        if (n === 2) await node.addPreimage(testPreimage(2 * i));
+        await round(t, n, plan[n - 1]!);
+      }
       return t;
     }),
   );
@@ -171,6 +176,7 @@ async function channelAfterRound1(): Promise<TestChannel & { commits: () => numb
   const t = await openTestChannel(node, "race", { pushMsat: PUSH_MSAT });
   await fundChannel(t);
   await round(t, 1, schedule(0)[0]!);
+  await node.addPreimage(testPreimage(0)); // the peer fulfils the HTLC we offered in round 2
   const key = node.channelKey("race");
   return { ...t, commits: () => store.log.filter((e) => e.key === key).length };
 }

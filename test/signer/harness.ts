@@ -34,6 +34,7 @@ import { MemoryStore } from "../../src/store/memory-store.js";
 import { sha256 } from "../../src/crypto/hash.js";
 import { publicKey } from "../../src/crypto/secp256k1.js";
 import type { Htlc } from "../../src/bolt3/htlc.js";
+import { ApproveAll, type Approver } from "../../src/payments/approver.js";
 
 /** Deterministic channel keys from a label (test only). */
 export function testChannelKeys(label: string): ChannelKeys {
@@ -68,6 +69,14 @@ export interface TestNodeOptions {
   isOurWallet?: NodeOptions["isOurWallet"];
   fundingState?: NodeOptions["fundingState"];
   watchtowerAttested?: NodeOptions["watchtowerAttested"];
+  /**
+   * Payment approver. Default ApproveAll: the honest flows offer HTLCs (testHtlc) with no
+   * incoming side, as unannounced payments the approver approves; routing balance stays ON
+   * (pass `null` for a node with no approver, where such an HTLC is refused).
+   */
+  approver?: Approver | null;
+  /** Wall clock (ms) of the node; default Date.now. */
+  clock?: () => number;
 }
 
 /** Opens a Node over a MemoryStore with the given policy config and filter. */
@@ -84,6 +93,8 @@ export async function testNode(opts: TestNodeOptions = {}): Promise<Node> {
     isOurWallet: opts.isOurWallet,
     fundingState: opts.fundingState,
     watchtowerAttested: opts.watchtowerAttested,
+    approver: opts.approver === null ? undefined : (opts.approver ?? new ApproveAll()),
+    clock: opts.clock,
   });
 }
 
@@ -230,9 +241,14 @@ export function testHtlc(
     id: BigInt(id),
     direction,
     amountMsat,
-    paymentHash: sha256(Buffer.from(`preimage-${id}`)),
+    paymentHash: sha256(testPreimage(id)),
     cltvExpiry,
   };
+}
+
+/** The (32-byte) preimage of testHtlc(id)'s payment hash. */
+export function testPreimage(id: number): Uint8Array {
+  return sha256(Buffer.from(`preimage-${id}`));
 }
 
 /** A channel type list to run scenarios over. */

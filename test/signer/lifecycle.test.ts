@@ -43,6 +43,7 @@ interface ModelHtlc {
   id: bigint;
   amountMsat: bigint;
   paymentHash: Uint8Array;
+  preimage: Uint8Array;
   cltvExpiry: number;
 }
 
@@ -59,16 +60,19 @@ class Model {
   }
   add(byUs: boolean, amountMsat: bigint, cltvExpiry: number): void {
     const id = byUs ? this.#nextId.ours++ : this.#nextId.theirs++;
-    const paymentHash = sha256(Buffer.from(`${byUs}/${id}`));
+    const preimage = sha256(Buffer.from(`${byUs}/${id}`));
+    const paymentHash = sha256(preimage);
     if (byUs) this.ours -= amountMsat;
     else this.theirs -= amountMsat;
-    this.htlcs.push({ byUs, id, amountMsat, paymentHash, cltvExpiry });
+    this.htlcs.push({ byUs, id, amountMsat, paymentHash, preimage, cltvExpiry });
   }
-  remove(i: number, fulfilled: boolean): void {
+  /** Removes HTLC i; returns the preimage the node passes to the signer (ours, fulfilled). */
+  remove(i: number, fulfilled: boolean): Uint8Array | undefined {
     const [h] = this.htlcs.splice(i, 1);
     // Fulfilled: the receiver gets it; failed: the offerer is refunded.
     if (h!.byUs === fulfilled) this.theirs += h!.amountMsat;
     else this.ours += h!.amountMsat;
+    return h!.byUs && fulfilled ? h!.preimage : undefined;
   }
   /** Commitment `n` of `owner`, directions from the owner's view. */
   proposal(owner: "holder" | "counterparty", n: number): CommitmentProposal {
@@ -178,7 +182,8 @@ async function lifecycle(channelType: ChannelType, seed: number, updates: number
       model.add(false, BigInt(100_000 + rand(300_000_000)), height + 40 + rand(500));
     } else if (op < 9 && model.htlcs.length > 0) {
       const ok = rand(2) === 0;
-      model.remove(rand(model.htlcs.length), ok);
+      const preimage = model.remove(rand(model.htlcs.length), ok);
+      if (preimage !== undefined) await node.addPreimage(preimage);
       if (ok) fulfilled++;
       else failed++;
     } else {
@@ -189,7 +194,8 @@ async function lifecycle(channelType: ChannelType, seed: number, updates: number
   }
   // Settle what is left, then close.
   while (model.htlcs.length > 0) {
-    model.remove(0, true);
+    const preimage = model.remove(0, true);
+    if (preimage !== undefined) await node.addPreimage(preimage);
     fulfilled++;
     await round(n++);
   }

@@ -25,6 +25,7 @@ import {
   snapshot,
   type TestChannel,
   testHtlc,
+  testPreimage,
   testNode,
 } from "./harness.js";
 import { pointOfSecret } from "./independent.js";
@@ -162,6 +163,12 @@ async function run(actions: readonly Action[]): Promise<Record<string, number>> 
     const a = requested.kind === "honest" ? honestStep(s, requested.mutation) : requested;
     let request: () => Promise<unknown>;
     let onSuccess: (result: unknown) => void = () => undefined;
+    // A fulfilled HTLC's preimage reaches the signer first (the node got it from the peer).
+    const settling =
+      requested.kind !== "replay" && "mutation" in a && a.mutation === "settle"
+        ? (a.kind === "signCp" ? s.currentCounterparty : s.currentHolder)?.htlcs[0]
+        : undefined;
+    if (settling !== undefined) await node.addPreimage(testPreimage(Number(settling.id)));
     switch (a.kind) {
       case "signCp": {
         const base = nextCounterpartyProposal(t);
