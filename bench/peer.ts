@@ -72,14 +72,15 @@ export function benchSetup(peer: ChannelKeys): ChannelSetup {
 }
 
 /** `n` untrimmed HTLCs from the holder's view: even ids offered by us, odd ids received. */
-export function benchHtlcs(n: number): Htlc[] {
+export function benchHtlcs(n: number, channelLabel = ""): Htlc[] {
   const htlcs: Htlc[] = [];
   for (let i = 0; i < n; i++) {
     htlcs.push({
       id: BigInt(i),
       direction: i % 2 === 0 ? "offered" : "received",
       amountMsat: 1_000_000n + BigInt(i) * 1_000n,
-      paymentHash: sha256(Buffer.from(`bench preimage ${i}`)),
+      // Distinct per channel: the same hash on two channels would be one payment paid twice.
+      paymentHash: sha256(Buffer.from(`bench preimage ${channelLabel}/${i}`)),
       cltvExpiry: BENCH_CHAIN_HEIGHT + 100 + (i % 50),
     });
   }

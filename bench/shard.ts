@@ -25,6 +25,7 @@ import {
 import { openBenchChannel, runRound } from "./signer.js";
 import { Node } from "../src/signer/node.js";
 import { MemoryStore } from "../src/store/memory-store.js";
+import { ApproveAll } from "../src/payments/approver.js";
 import { Policy } from "../src/policy/policy.js";
 
 /** Everything one channel needs, computed before timing. */
@@ -94,12 +95,12 @@ const HOLDER_LABEL = "bench-holder";
 
 export function plans(channels: number, rounds: number, htlcCount: number): ChannelPlan[] {
   const keys = benchKeySource(HOLDER_LABEL);
-  const hs = benchHtlcs(htlcCount);
   return Array.from({ length: channels }, (_, i) => {
     const id = `shard-${i}`;
     const holder = keys.channelKeys(id);
     const peer = benchChannelKeys(`peer/${id}`);
     const setup = benchSetup(peer);
+    const hs = benchHtlcs(htlcCount, id);
     const warmup = Array.from({ length: WARMUP_ROUNDS }, (_, r) =>
       roundInputs(setup, holder, peer, r + 1, hs),
     );
@@ -164,6 +165,7 @@ async function throughput(workers: number, ps: ChannelPlan[]): Promise<number> {
     keyExport: "benchKeySource",
     keyArgs: [HOLDER_LABEL],
     chainHeight: BENCH_CHAIN_HEIGHT,
+    approver: "approve-all",
   };
   const pool = await WorkerPool.start(spec, workers);
   try {
@@ -185,6 +187,8 @@ export async function inProcess(ps: ChannelPlan[]): Promise<number> {
     store: new MemoryStore(),
     policy: new Policy(),
     chainHeight: () => BENCH_CHAIN_HEIGHT,
+    // The bench's offered HTLCs are our own payments: approved, as an owner would.
+    approver: new ApproveAll(),
   });
   const chans = await Promise.all(ps.map((p) => openBenchChannel(p.id, node)));
   await Promise.all(

@@ -41,6 +41,7 @@ import {
   seckeyTweakAdd,
 } from "../src/crypto/secp256k1.js";
 import type { ChannelKeys } from "../src/keys/channel-keys.js";
+import { ApproveAll } from "../src/payments/approver.js";
 import { Policy } from "../src/policy/policy.js";
 import type { Channel } from "../src/signer/channel.js";
 import { Node } from "../src/signer/node.js";
@@ -82,6 +83,8 @@ export async function openBenchChannel(id: string, node?: Node): Promise<BenchCh
       store: new MemoryStore(),
       policy: new Policy(),
       chainHeight: () => BENCH_CHAIN_HEIGHT,
+      // The bench's offered HTLCs are our own payments: approved, as an owner would.
+      approver: new ApproveAll(),
     }));
   const holder = n.keys.channelKeys(id);
   const peer = benchChannelKeys(`peer/${id}`);

@@ -11,6 +11,7 @@ import { parsePolicyFilter } from "../policy/filter.js";
 import { Policy } from "../policy/policy.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { Channel } from "./channel.js";
+import { ApproveAll } from "../payments/approver.js";
 import { Node, type NodeKeySource } from "./node.js";
 import { MAX_BATCH } from "./worker-protocol.js";
 import {
@@ -55,6 +56,7 @@ async function openNode(spec: WorkerNodeSpec): Promise<Node> {
       filter: parsePolicyFilter([...(spec.demote ?? [])]),
     }),
     chainHeight: () => height,
+    approver: spec.approver === "approve-all" ? new ApproveAll() : undefined,
   });
 }
 

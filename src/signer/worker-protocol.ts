@@ -27,6 +27,11 @@ export interface WorkerNodeSpec {
   demote?: readonly string[];
   /** Fixed chain height reported to the policy, when the signer has a chain view. */
   chainHeight?: number;
+  /**
+   * The payments approver of the worker's node: "approve-all" approves every outgoing payment
+   * (benchmarks, tests); absent, an offered HTLC no incoming HTLC covers is refused.
+   */
+  approver?: "approve-all";
 }
 
 /** The Channel operations a pool forwards (method name → its parameters and result). */
