@@ -410,6 +410,24 @@ export class Channel {
   }
 
   /**
+   * Records that the channel's closing transaction (mutual or our commitment) is final on chain:
+   * `closing` → `closed`. Sweeps stay possible; nothing else is signed. StateError unless closing.
+   */
+  async markClosed(): Promise<void> {
+    await this.#run(
+      (state) => {
+        if (state.phase === "closed") return { next: state };
+        if (state.phase !== "closing") {
+          throw new StateError("state/not-closing", `channel ${this.id} is ${state.phase}`);
+        }
+        return { next: { ...state, phase: "closed" as const } };
+      },
+      () => undefined,
+      () => this.#node.noteChannelClosed(),
+    );
+  }
+
+  /**
    * Signs a mutual closing transaction (legacy closing_signed) recomposed from the proposal,
    * after the Mutual close rules. Several fee proposals may be signed; afterwards the channel
    * is `closing` and no commitment is signed or revoked.

@@ -227,6 +227,11 @@ export class Node {
     this.#openCount++;
   }
 
+  /** Bookkeeping after a channel was marked closed (it no longer counts as open). */
+  noteChannelClosed(): void {
+    this.#openCount--;
+  }
+
   /**
    * Forgets a closed channel: removes its state and records its id so it is never reused
    * (policy-channel-id-reuse). Refused unless the channel is closing or closed.
@@ -246,7 +251,7 @@ export class Node {
         this.#meta = { value: meta, version: version! };
       });
       this.#channels.delete(id);
-      this.#openCount--;
+      if (channel.phase !== "closed") this.#openCount--;
     });
   }
 }

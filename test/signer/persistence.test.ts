@@ -100,3 +100,22 @@ test("a crash between commit and reply loses the reply, not the revocation", asy
   assert.equal(secret.length, 32);
   assert.equal(channel.version, v);
 });
+
+test("life cycle ends closing → closed → forgotten, and a forgotten id is never reused", async () => {
+  const node = await testNode();
+  const t = await openTestChannel(node, "short-lived");
+  await fundChannel(t);
+  await assert.rejects(t.channel.markClosed(), /state\/not-closing/);
+  await t.channel.signHolderCommitment(0);
+  assert.equal(t.channel.phase, "closing");
+  assert.equal(node.openChannelCount, 1);
+  await t.channel.markClosed();
+  assert.equal(t.channel.phase, "closed");
+  assert.equal(node.openChannelCount, 0);
+  await t.channel.markClosed(); // idempotent
+  assert.equal(node.openChannelCount, 0);
+  await node.forgetChannel("short-lived");
+  assert.deepEqual(node.channelIds(), []);
+  assert.equal(node.openChannelCount, 0);
+  await expectRefusal(node.newChannel("short-lived"), "policy-channel-id-reuse");
+});
