@@ -2,7 +2,9 @@
  * The node's payments shell: the ledger records (cached, persisted one per payment hash), the
  * approval API (approveInvoice / approveKeysend / addPreimage) and the join with channels.
  * Locks: `payment:<hash hex>` keys in sorted order, then PAYMENT_VELOCITY_LOCK, always taken
- * after (inside) a channel lock and never the other way round. Ledger writes are committed in
+ * after (inside) a channel lock and never the other way round; the on-chain wallet takes
+ * PAYMENT_VELOCITY_LOCK too (inside its wallet lock) and shares `velocity`, the node's one
+ * velocity tracker. Ledger writes are committed in
  * the same Store commit as the channel state or approval they belong to.
  */
 import type { Htlc } from "../bolt3/htlc.js";

@@ -19,6 +19,8 @@
  *  - signMessage: sha256d("Lightning Signed Message:" || msg), a recoverable signature as Core
  *    Lightning's hsmd returns it; refused (policy-message-prefix) for a message that is a
  *    transaction, a PSBT or a gossip message.
+ *  - signInvoice (BOLT 11) / signBolt12Invoice: only an invoice payable to our node for the
+ *    payment hash and amount the node asked for (policy-invoice-own-node).
  *
  * The node secret is fetched from the key source for each signature and wiped after use; it
  * never appears in an error, log or stored record.
@@ -29,7 +31,11 @@ import {
   decodeNodeAnnouncement,
   NODE_ANNOUNCEMENT_SIGNED_OFFSET,
 } from "../bolt7/node-announcement.js";
-import { sha256d } from "../crypto/hash.js";
+import { decodeUnsignedInvoice, invoiceSigningData } from "../bolt11/decode.js";
+import { signRecoverable } from "../bolt11/sign.js";
+import { signBolt12Invoice as signBolt12InvoiceStream } from "../bolt12/signature.js";
+import { readTlvStream } from "../bolt12/tlv.js";
+import { sha256, sha256d } from "../crypto/hash.js";
 import { ecdh as ecdhFacade, ecdsaSign } from "../crypto/secp256k1.js";
 import { FormatError } from "../errors.js";
 import { PolicyConfigError } from "../policy/errors.js";
@@ -52,6 +58,12 @@ import {
   type GossipBinding,
   type GossipChannel,
 } from "../policy/rules/gossip.js";
+import {
+  type Bolt12InvoiceSignRequest,
+  checkBolt12InvoiceOwnNode,
+  checkInvoiceOwnNode,
+  type InvoiceSignRequest,
+} from "../policy/rules/invoice.js";
 import { checkSignMessage, SIGNED_MESSAGE_PREFIX } from "../policy/rules/message.js";
 import { decodeState, encodeState } from "../state/codec.js";
 import { StateError } from "../state/errors.js";
@@ -402,5 +414,59 @@ export class NodeSigner {
     recoverable[64] = recid;
     verdict.record();
     return { signature, recoveryId: recid, recoverable };
+  }
+
+  /**
+   * The recoverable signature (r||s||recovery id, 65 bytes; RFC 6979, low-S) by the node key of
+   * a BOLT 11 invoice handed over as its lower-case hrp and data words (timestamp + tagged
+   * fields), as LDK and Core Lightning ask for it. FormatError unless the words decode as an
+   * invoice; refused (policy-invoice-own-node) unless it is exactly what `request` asked for,
+   * payable to our node (payee, payment hash, amount, description, expiry, no duplicate or
+   * wrong-length fields).
+   */
+  async signInvoice(
+    request: InvoiceSignRequest,
+    hrp: string,
+    dataWords: readonly number[],
+  ): Promise<Uint8Array> {
+    const decoded = decodeUnsignedInvoice(hrp, dataWords);
+    const c = this.#policy.checker();
+    checkInvoiceOwnNode(request, decoded, this.#node.nodeId, c);
+    const verdict = this.#policy.judge(c);
+    const digest = sha256(invoiceSigningData(hrp, dataWords));
+    const secret = this.#node.keys.nodeSecret();
+    let sig: Uint8Array;
+    try {
+      sig = signRecoverable(digest, secret);
+    } finally {
+      secret.fill(0);
+    }
+    verdict.record();
+    return sig;
+  }
+
+  /**
+   * Signs a BOLT 12 `invoice` TLV stream (without signature records) with the node key (BIP 340
+   * over the merkle root): returns the stream with its `signature` record (240) appended.
+   * FormatError for a malformed stream; refused (policy-invoice-own-node) unless
+   * invoice_node_id is our node id and the payment hash and amount are those `request` asked for.
+   */
+  async signBolt12Invoice(
+    request: Bolt12InvoiceSignRequest,
+    tlvStream: Uint8Array,
+  ): Promise<Uint8Array> {
+    const records = readTlvStream(tlvStream);
+    const c = this.#policy.checker();
+    checkBolt12InvoiceOwnNode(request, records, this.#node.nodeId, c);
+    const verdict = this.#policy.judge(c);
+    const secret = this.#node.keys.nodeSecret();
+    let signed: Uint8Array;
+    try {
+      signed = signBolt12InvoiceStream(tlvStream, secret);
+    } finally {
+      secret.fill(0);
+    }
+    verdict.record();
+    return signed;
   }
 }

@@ -2,7 +2,8 @@
  * The on-chain wallet signer: signs PSBTs (v0 and v2) that fund channels or withdraw, for
  * wallet inputs that are P2WPKH or P2TR key path, with keys re-derived from the wallet root.
  *
- * Flow of `signPsbt`, under the node-wide wallet lock:
+ * Flow of `signPsbt`, under the node-wide wallet lock and then the node's velocity lock
+ * (PAYMENT_VELOCITY_LOCK, shared with the payments shell):
  *   parse → classify every input (ours? by re-deriving its claimed path; segwit? earlier amount
  *   claim?) and every output (a channel we fund, by its outpoint; our change, by re-deriving its
  *   claimed path; allowlisted) → the On-chain transactions rules (policy/rules/onchain.ts) →
@@ -21,6 +22,12 @@
  * checked against the channel. Lock order: a channel lock may be held when taking the wallet
  * lock, never the other way round (the wallet only reads channel state, which for these rules
  * only moves forward).
+ *
+ * Velocity: the wallet uses the node's one velocity tracker (`node.payments.velocity`), the same
+ * object and Store record that counts payments and transferred value, and holds
+ * PAYMENT_VELOCITY_LOCK from its check to its commit, so payments and on-chain signing never
+ * race on that record. Lock order: channel → wallet → velocity (nothing holding the velocity
+ * lock takes the wallet lock).
  */
 import { Transaction, type TxOpts } from "@scure/btc-signer";
 import { Psbt } from "../bitcoin/psbt.js";
@@ -44,10 +51,11 @@ import {
   type OnchainInputFacts,
   type OnchainOutputFacts,
 } from "../policy/rules/onchain.js";
+import { PAYMENT_VELOCITY_LOCK } from "../payments/payments.js";
 import type { Node } from "../signer/node.js";
 import { Allowlist, allowlistKey } from "../state/allowlist.js";
 import { decodeState, encodeState } from "../state/codec.js";
-import { VelocityTracker, velocityKey, velocityLimits } from "../state/velocity.js";
+import type { VelocityTracker } from "../state/velocity.js";
 import type { StoreWrite } from "../store/store.js";
 import { bytesToHex, concatBytes, equalBytes } from "../util/bytes.js";
 import { inputClaims, outputClaims } from "./derivations.js";
@@ -69,13 +77,14 @@ const SCURE_OPTS: TxOpts = {
   allowLegacyWitnessUtxo: true,
 };
 
-/** What an OnchainWallet needs: the node, the wallet root, and optionally shared state holders. */
+/**
+ * What an OnchainWallet needs: the node, the wallet root, and optionally the allowlist reader.
+ * There is no velocity option: the wallet always uses the node's shared tracker.
+ */
 export interface OnchainWalletOptions extends WalletKeyOptions {
   readonly node: Node;
   /** The allowlist reader; default: the node's, opened from its Store. */
   readonly allowlist?: Allowlist;
-  /** The velocity tracker; default: the node's record, with the policy's limits. */
-  readonly velocity?: VelocityTracker;
   /** Milliseconds clock; default the node's. */
   readonly clock?: () => number;
 }
@@ -118,18 +127,19 @@ export class OnchainWallet {
   /** The wallet's keys (derive receive/change scripts with `keys.script`). */
   readonly keys: WalletKeys;
   readonly allowlist: Allowlist;
+  /** The node's shared velocity tracker (`node.payments.velocity`). */
   readonly velocity: VelocityTracker;
   readonly #clock: () => number;
 
-  private constructor(opts: OnchainWalletOptions, allowlist: Allowlist, velocity: VelocityTracker) {
+  private constructor(opts: OnchainWalletOptions, allowlist: Allowlist) {
     this.node = opts.node;
     this.keys = new WalletKeys(opts);
     this.allowlist = allowlist;
-    this.velocity = velocity;
+    this.velocity = opts.node.payments.velocity;
     this.#clock = opts.clock ?? opts.node.clock;
   }
 
-  /** A wallet for `opts.node`, loading the allowlist and velocity record when not given. */
+  /** A wallet for `opts.node`, loading the allowlist when not given; velocity is the node's. */
   static async open(opts: OnchainWalletOptions): Promise<OnchainWallet> {
     const { node } = opts;
     const allowlist =
@@ -137,14 +147,7 @@ export class OnchainWallet {
       (await Allowlist.open(node.store, allowlistKey(node.nodeId), {
         network: node.policy.config.network,
       }));
-    const velocity =
-      opts.velocity ??
-      (await VelocityTracker.open(
-        node.store,
-        velocityKey(node.nodeId),
-        velocityLimits(node.policy.config),
-      ));
-    return new OnchainWallet(opts, allowlist, velocity);
+    return new OnchainWallet(opts, allowlist);
   }
 
   /**
@@ -156,7 +159,10 @@ export class OnchainWallet {
     if (view.tx.inputs.length === 0) throw new FormatError("format/psbt", "PSBT has no inputs");
     const scure = parseScure(bytes);
     await this.allowlist.refresh();
-    return this.node.locks.runExclusive(WALLET_LOCK, () => this.#sign(view, scure));
+    const { locks } = this.node;
+    return locks.runExclusive(WALLET_LOCK, () =>
+      locks.runExclusive(PAYMENT_VELOCITY_LOCK, () => this.#sign(view, scure)),
+    );
   }
 
   async #sign(view: Psbt, scure: Transaction): Promise<SignedPsbt> {

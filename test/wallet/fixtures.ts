@@ -16,6 +16,7 @@ import { clnKeyDeriver } from "../../src/keys/cln.js";
 import { Policy } from "../../src/policy/policy.js";
 import { policyConfig, type PolicyConfigOverrides } from "../../src/policy/config.js";
 import { parsePolicyFilter } from "../../src/policy/filter.js";
+import type { Approver } from "../../src/payments/approver.js";
 import { Node } from "../../src/signer/node.js";
 import type { ChannelSetup } from "../../src/state/channel-setup.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
@@ -56,6 +57,8 @@ export interface WalletEnvOptions {
   config?: PolicyConfigOverrides;
   demote?: string[];
   store?: MemoryStore;
+  /** The node's payment approver (default none). */
+  approver?: Approver;
 }
 
 /** A node + CLN-style wallet over a MemoryStore, with a settable clock. */
@@ -72,6 +75,7 @@ export async function walletEnv(opts: WalletEnvOptions = {}): Promise<WalletEnv>
     policy,
     chainHeight: () => 800_000,
     clock: () => clock.now,
+    approver: opts.approver,
   });
   const deriver = clnKeyDeriver(sha256(Buffer.from("wallet test hsm_secret")));
   const wallet = await OnchainWallet.open({

@@ -128,3 +128,62 @@ export function checkInvoiceOwnNode(
     c.check(k <= 1, RULE, () => `the invoice has ${k} ${letter} fields`);
   }
 }
+
+/** BOLT 12 `invoice` TLV types the rule reads (BOLT 12, "Invoices"). */
+export const BOLT12_INVOICE_PAYMENT_HASH = 168n;
+/** invoice_amount (tu64, msat). */
+export const BOLT12_INVOICE_AMOUNT = 170n;
+/** invoice_node_id (33-byte point): the key that signs the invoice. */
+export const BOLT12_INVOICE_NODE_ID = 176n;
+
+/** What the node asked for when it requested a BOLT 12 invoice signature. */
+export interface Bolt12InvoiceSignRequest {
+  readonly paymentHash: Uint8Array;
+  /** invoice_amount in msat (required in every BOLT 12 invoice). */
+  readonly amountMsat: bigint;
+  /** The payee the node claims: must be our node id. */
+  readonly payeeNodeId: Uint8Array;
+}
+
+/** A minimal big-endian tu64, or undefined when `v` is not one (too long or not minimal). */
+function readTu64(v: Uint8Array): bigint | undefined {
+  if (v.length > 8 || (v.length > 0 && v[0] === 0)) return undefined;
+  let n = 0n;
+  for (const b of v) n = (n << 8n) | BigInt(b);
+  return n;
+}
+
+/**
+ * Records policy-invoice-own-node violations unless the BOLT 12 invoice `records` (a parsed
+ * TLV stream, types strictly increasing so each field appears at most once) is payable to
+ * `ourNodeId` (invoice_node_id), for the requested payment hash and amount.
+ */
+export function checkBolt12InvoiceOwnNode(
+  request: Bolt12InvoiceSignRequest,
+  records: readonly { readonly type: bigint; readonly value: Uint8Array }[],
+  ourNodeId: Uint8Array,
+  c: Checker,
+): void {
+  const field = (t: bigint): Uint8Array | undefined => records.find((r) => r.type === t)?.value;
+  c.check(equalBytes(request.payeeNodeId, ourNodeId), RULE, "the request's payee is not our node");
+  const nodeId = field(BOLT12_INVOICE_NODE_ID);
+  c.check(
+    nodeId !== undefined && equalBytes(nodeId, ourNodeId),
+    RULE,
+    "the invoice's invoice_node_id is not our node",
+  );
+  const hash = field(BOLT12_INVOICE_PAYMENT_HASH);
+  c.check(
+    hash !== undefined && equalBytes(hash, request.paymentHash),
+    RULE,
+    "the invoice's payment hash is not the one requested",
+  );
+  const raw = field(BOLT12_INVOICE_AMOUNT);
+  const amount = raw === undefined ? undefined : readTu64(raw);
+  c.check(
+    amount !== undefined && amount === request.amountMsat,
+    RULE,
+    () =>
+      `the invoice asks for ${amount === undefined ? "no valid amount" : `${amount} msat`}, the node asked for ${request.amountMsat} msat`,
+  );
+}
