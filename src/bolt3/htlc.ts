@@ -4,7 +4,7 @@
  * ones were offered by the counterparty (spent by HTLC-success).
  */
 import { FormatError } from "../errors.js";
-import { assertBytes } from "../util/bytes.js";
+import { assertBytes, equalBytes } from "../util/bytes.js";
 import type { HtlcDirection } from "./fees.js";
 import { assertMsat, assertU32, assertU64 } from "./validate.js";
 
@@ -32,4 +32,16 @@ export function assertHtlc(h: unknown, what = "htlc"): asserts h is Htlc {
   assertMsat(v.amountMsat, `${what}.amountMsat`);
   assertBytes(v.paymentHash, 32, `${what}.paymentHash`);
   assertU32(v.cltvExpiry, `${what}.cltvExpiry`);
+}
+
+/** True when two HTLCs are the same HTLC: same direction, id, amount, expiry and payment hash. */
+export function sameHtlc(x: Htlc, y: Htlc): boolean {
+  return (
+    x === y ||
+    (x.id === y.id &&
+      x.direction === y.direction &&
+      x.amountMsat === y.amountMsat &&
+      x.cltvExpiry === y.cltvExpiry &&
+      equalBytes(x.paymentHash, y.paymentHash))
+  );
 }

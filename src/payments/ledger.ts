@@ -5,8 +5,9 @@
  * directions converted to the holder's view — never from what the node says.
  */
 import type { Htlc } from "../bolt3/htlc.js";
+import { sameHtlc } from "../bolt3/htlc.js";
 import type { CommitmentOwner } from "../state/recompose.js";
-import { bytesToHex, equalBytes } from "../util/bytes.js";
+import { bytesToHex } from "../util/bytes.js";
 import { emptyPaymentRecord, type LedgerHtlc, type PaymentRecord, updateRecord } from "./record.js";
 
 /** One commitment change of one channel, HTLCs in the commitment owner's view. */
@@ -53,17 +54,6 @@ function sameLedgerHtlc(
     l.id === h.id &&
     l.amountMsat === h.amountMsat &&
     l.cltvExpiry === h.cltvExpiry
-  );
-}
-
-function sameHtlc(x: Htlc, y: Htlc): boolean {
-  return (
-    x === y ||
-    (x.id === y.id &&
-      x.direction === y.direction &&
-      x.amountMsat === y.amountMsat &&
-      x.cltvExpiry === y.cltvExpiry &&
-      equalBytes(x.paymentHash, y.paymentHash))
   );
 }
 

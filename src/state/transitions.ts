@@ -7,6 +7,7 @@
 import type { CommitmentKeys } from "../bolt3/commitment-keys.js";
 import type { CommitmentTransaction } from "../bolt3/commitment.js";
 import type { Htlc } from "../bolt3/htlc.js";
+import { sameHtlc } from "../bolt3/htlc.js";
 import { buildHtlcTransactions } from "../bolt3/htlc-tx.js";
 import { commitmentIndexFromNumber } from "../bolt3/commitment-number.js";
 import { perCommitmentPoint } from "../bolt3/per-commitment-secret.js";
@@ -93,16 +94,6 @@ function sameCommitment(info: CommitmentInfo, point: Uint8Array, p: CommitmentPr
     info.toOwnerMsat === p.toOwnerMsat &&
     info.toOtherMsat === p.toOtherMsat &&
     sameHtlcs(info.htlcs, p.htlcs)
-  );
-}
-
-function sameHtlc(x: Htlc, y: Htlc): boolean {
-  return (
-    x.id === y.id &&
-    x.direction === y.direction &&
-    x.amountMsat === y.amountMsat &&
-    x.cltvExpiry === y.cltvExpiry &&
-    equalBytes(x.paymentHash, y.paymentHash)
   );
 }
 

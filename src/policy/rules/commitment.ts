@@ -5,12 +5,12 @@
  */
 import type { CommitmentTransaction } from "../../bolt3/commitment.js";
 import type { Htlc } from "../../bolt3/htlc.js";
+import { sameHtlc } from "../../bolt3/htlc.js";
 import type { ChannelSetup } from "../../state/channel-setup.js";
 import type { CommitmentInfo } from "../../state/commitment-info.js";
 import type { CommitmentProposal } from "../../state/commitment-proposal.js";
 import type { CommitmentOwner } from "../../state/recompose.js";
 import type { PolicyConfig } from "../config.js";
-import { equalBytes } from "../../util/bytes.js";
 import type { Checker } from "../policy.js";
 
 /**
@@ -49,18 +49,6 @@ export function holderBalanceMsat(
 function htlcKey(h: Htlc): string {
   const hash = Buffer.from(h.paymentHash.buffer, h.paymentHash.byteOffset, h.paymentHash.length);
   return `${h.direction}:${h.id}:${h.amountMsat}:${h.cltvExpiry}:${hash.toString("latin1")}`;
-}
-
-/** True when two HTLCs have the same full identity (htlcKey) without building keys. */
-function sameHtlc(x: Htlc, y: Htlc): boolean {
-  return (
-    x === y ||
-    (x.id === y.id &&
-      x.direction === y.direction &&
-      x.amountMsat === y.amountMsat &&
-      x.cltvExpiry === y.cltvExpiry &&
-      equalBytes(x.paymentHash, y.paymentHash))
-  );
 }
 
 /** Runs every value rule of the Commitment section on a recomposed commitment. */
