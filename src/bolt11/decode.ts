@@ -38,7 +38,7 @@ import {
   type RouteHintHop,
   type TaggedField,
 } from "./invoice.js";
-import { recoverPublicKey } from "./recovery.js";
+import { recoverPublicKey } from "../crypto/recovery.js";
 import { wordsToBytesPadded, wordsToUint } from "./words.js";
 
 /** Longest invoice string accepted (bech32 without BIP 173's 90-character limit, but bounded). */

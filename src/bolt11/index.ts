@@ -4,5 +4,5 @@ export * from "./features.js";
 export * from "./fields.js";
 export * from "./hrp.js";
 export * from "./invoice.js";
-export * from "./recovery.js";
+export { recoverPublicKey } from "../crypto/recovery.js";
 export * from "./sign.js";

@@ -15,7 +15,7 @@ import { checkInvoiceFeatures } from "./features.js";
 import { encodeField } from "./fields.js";
 import { formatHrp } from "./hrp.js";
 import type { UnsignedInvoice } from "./invoice.js";
-import { recoverPublicKey } from "./recovery.js";
+import { recoverPublicKey } from "../crypto/recovery.js";
 import { bytesToWords, uintToFixedWords } from "./words.js";
 
 const MAX_TIMESTAMP = 2 ** 35 - 1;

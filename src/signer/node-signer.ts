@@ -70,7 +70,7 @@ import { StateError } from "../state/errors.js";
 import { bytesToHex } from "../util/bytes.js";
 import type { Channel } from "./channel.js";
 import type { Node } from "./node.js";
-import { recoveryId } from "./recovery-id.js";
+import { recoveryId } from "../crypto/recovery.js";
 
 /** Options of a NodeSigner; every field has a default. */
 export interface NodeSignerOptions {

@@ -17,7 +17,7 @@ import {
   parseAmount,
   parseHrp,
 } from "../../src/bolt11/hrp.js";
-import { recoverPublicKey } from "../../src/bolt11/recovery.js";
+import { recoverPublicKey } from "../../src/crypto/recovery.js";
 import { encodeUnsignedInvoice, signInvoice } from "../../src/bolt11/sign.js";
 import { CURVE_ORDER, bytesToScalar, scalarToBytes } from "../../src/crypto/scalar.js";
 import { ecdsaSign, publicKey } from "../../src/crypto/secp256k1.js";

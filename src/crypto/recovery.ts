@@ -1,14 +1,15 @@
 /**
- * ECDSA public-key recovery for BOLT 11 signatures (the payee is implied by the signature when
- * the invoice has no `n` field). The crypto facade has no recovery primitive, so this computes
+ * ECDSA public-key recovery (BOLT 11 payees implied by the signature, recoverable signatures of
+ * signmessage and invoices). The secp256k1 backends expose no recovery primitive, so this computes
  * Q = r⁻¹·(s·R − e·G) with the facade's point arithmetic, where R is the point with
  * x = r (+ n for recovery ids 2 and 3) and y parity = recovery id & 1, exactly as libsecp256k1's
  * secp256k1_ecdsa_recover: s is used as given, high or low. Only public data is involved, so
  * bigint arithmetic (not constant time) is acceptable.
  */
 import { CryptoError } from "../errors.js";
-import { pointAdd, pointMul, publicKey } from "../crypto/secp256k1.js";
-import { bytesToScalar, CURVE_ORDER, scalarToBytes } from "../crypto/scalar.js";
+import { equalBytes } from "../util/bytes.js";
+import { bytesToScalar, CURVE_ORDER, scalarToBytes } from "./scalar.js";
+import { pointAdd, pointMul, publicKey } from "./secp256k1.js";
 
 /** The secp256k1 field prime p. */
 const FIELD_PRIME = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
@@ -63,4 +64,13 @@ export function recoverPublicKey(
   if (sR === undefined) return undefined;
   if (u1 === 0n) return sR;
   return orUndefined(() => pointAdd(publicKey(scalarToBytes(u1)), sR)); // undefined: infinity
+}
+
+/** The recovery id (0-3) under which (digest, sig64) recovers `pubkey33`; CryptoError if none does. */
+export function recoveryId(digest32: Uint8Array, sig64: Uint8Array, pubkey33: Uint8Array): number {
+  for (let recid = 0; recid < 4; recid++) {
+    const q = recoverPublicKey(digest32, sig64, recid);
+    if (q !== undefined && equalBytes(q, pubkey33)) return recid;
+  }
+  throw new CryptoError("crypto/invalid-signature", "the signature does not recover the key");
 }
