@@ -25,7 +25,7 @@ import {
   type SingleKeyOutputKind,
   SINGLE_KEY_OUTPUT_KINDS,
   singleKeyScript,
-} from "../wallet/xpub.js";
+} from "../keys/xpub.js";
 import { decodeState, encodeState } from "./codec.js";
 
 /** One allowlist entry. */

@@ -10,7 +10,7 @@ import { FormatError } from "../errors.js";
 import type { ExtendedPrivateKey } from "../keys/bip32.js";
 import { equalBytes } from "../util/bytes.js";
 import type { DerivationClaim } from "./derivations.js";
-import { bip86Script } from "./xpub.js";
+import { bip86Script } from "../keys/xpub.js";
 
 /** Where the wallet's keys come from. */
 export interface WalletKeyOptions {

@@ -10,7 +10,7 @@ import { StoreConflictError } from "../../src/store/store.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import { hexToBytes } from "../../src/util/bytes.js";
 import { Allowlist, AllowlistAdmin, allowlistKey } from "../../src/state/allowlist.js";
-import { ExtendedPublicKey, bip86Script } from "../../src/wallet/xpub.js";
+import { ExtendedPublicKey, bip86Script } from "../../src/keys/xpub.js";
 
 const MASTER = ExtendedPrivateKey.fromSeed(sha256(Buffer.from("allowlist tests")));
 const ACCOUNT = MASTER.derivePath("m/84'/0'/0'");

@@ -12,7 +12,7 @@ import { velocityKey } from "../../src/state/velocity.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import { bytesToHex } from "../../src/util/bytes.js";
 import { OnchainWallet } from "../../src/wallet/wallet.js";
-import { ExtendedPublicKey, bip86Script } from "../../src/wallet/xpub.js";
+import { ExtendedPublicKey, bip86Script } from "../../src/keys/xpub.js";
 import { expectRefusal, snapshot } from "../signer/harness.js";
 import {
   buildPsbt,

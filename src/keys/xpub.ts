@@ -12,12 +12,7 @@ import { hash160, sha256 } from "../crypto/hash.js";
 import { isScalarBelowOrder } from "../crypto/scalar.js";
 import { isValidPublicKey, pubkeyTweakAdd, taprootOutputKey } from "../crypto/secp256k1.js";
 import { CryptoError, FormatError } from "../errors.js";
-import {
-  type ExtendedPrivateKey,
-  HARDENED,
-  MAINNET_VERSIONS,
-  TESTNET_VERSIONS,
-} from "../keys/bip32.js";
+import { type ExtendedPrivateKey, HARDENED, MAINNET_VERSIONS, TESTNET_VERSIONS } from "./bip32.js";
 import { concatBytes } from "../util/bytes.js";
 
 const base58check = createBase58check(sha256);
