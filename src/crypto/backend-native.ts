@@ -10,27 +10,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Secp256k1Backend } from "./backend.js";
 
-/** The functions exported by native/secp256k1_addon.c. */
-interface NativeAddon {
+/**
+ * The functions exported by native/secp256k1_addon.c: the backend contract (minus its name),
+ * plus init(), with xonlyTweakAdd returning 33 bytes (parity byte, then the tweaked x-only key).
+ */
+type NativeAddon = Omit<Secp256k1Backend, "name" | "xonlyTweakAdd"> & {
   init(seed: Uint8Array): void;
-  isValidSeckey(sec: Uint8Array): boolean;
-  isValidPublicKey(pub: Uint8Array): boolean;
-  publicKey(sec: Uint8Array): Uint8Array | null;
-  ecdsaSign(msg: Uint8Array, sec: Uint8Array, lowR: boolean): Uint8Array | null;
-  ecdsaVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean;
-  pubkeyTweakAdd(pub: Uint8Array, tweak: Uint8Array): Uint8Array | null;
-  seckeyTweakAdd(sec: Uint8Array, tweak: Uint8Array): Uint8Array | null;
-  seckeyTweakMul(sec: Uint8Array, tweak: Uint8Array): Uint8Array | null;
-  seckeyNegate(sec: Uint8Array): Uint8Array | null;
-  pointAdd(a: Uint8Array, b: Uint8Array): Uint8Array | null;
-  pointMul(pub: Uint8Array, scalar: Uint8Array): Uint8Array | null;
-  ecdh(sec: Uint8Array, pub: Uint8Array): Uint8Array | null;
-  xonlyPublicKey(sec: Uint8Array): Uint8Array | null;
-  schnorrSign(msg: Uint8Array, sec: Uint8Array, aux: Uint8Array): Uint8Array | null;
-  schnorrVerify(sig: Uint8Array, msg: Uint8Array, xonly: Uint8Array): boolean;
-  /** Returns 33 bytes: parity byte (0/1) followed by the tweaked x-only key. */
   xonlyTweakAdd(xonly: Uint8Array, tweak: Uint8Array): Uint8Array | null;
-}
+};
 
 /** Outcome of trying to load the addon. */
 export type NativeLoadResult =
