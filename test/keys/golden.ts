@@ -1,11 +1,36 @@
 /** Loads Core Lightning golden hsmd sessions (../shared/reference/cln/golden) for key tests. */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { hexToBytes } from "../../src/util/bytes.js";
 
 /** Repository root (dist/test/keys/ → root). */
 export const repoRoot = new URL("../../../", import.meta.url);
+
+/**
+ * The shared reference directory: $WARDEN_SHARED_DIR, else ../shared next to the repository,
+ * else (in a git worktree elsewhere) ../shared next to the main worktree its `.git` file names.
+ */
+function findSharedDir(): URL {
+  const env = process.env["WARDEN_SHARED_DIR"];
+  if (env !== undefined && env !== "") return pathToFileURL(env.endsWith("/") ? env : `${env}/`);
+  const sibling = new URL("../shared/", repoRoot);
+  if (existsSync(sibling)) return sibling;
+  const dotGit = new URL(".git", repoRoot);
+  if (existsSync(dotGit)) {
+    const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, "utf8"));
+    if (m !== null) {
+      // <main>/.git/worktrees/<name> → <main>/../shared
+      const shared = new URL("../../../../shared/", pathToFileURL(`${m[1]!.trim()}/`));
+      if (existsSync(shared)) return shared;
+    }
+  }
+  return sibling;
+}
+
+/** The shared reference directory (see findSharedDir). */
+export const sharedDir = findSharedDir();
 /** The golden directory. */
-export const goldenDir = new URL("../shared/reference/cln/golden/", repoRoot);
+export const goldenDir = new URL("reference/cln/golden/", sharedDir);
 
 /** One recorded hsmd wire message. */
 export interface GoldenMsg {
