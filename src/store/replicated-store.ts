@@ -265,6 +265,8 @@ export class ReplicatedStore implements Store {
       }),
     );
     const committed = outcomes.flatMap((o, i) => (o.status === "fulfilled" ? [i] : []));
+    // Never hand these versions out again, even if the commit fails below.
+    this.#last = last;
     // The commit rewrote every key it read, so it repaired those faults where it landed.
     const repaired: Repaired[] = [];
     for (const { i, f } of faults) {
@@ -287,7 +289,6 @@ export class ReplicatedStore implements Store {
           `needs ${this.quorum}; nothing was signed on it and it is rolled back where possible`,
       );
     }
-    this.#last = last;
     this.#settle(faults, repaired);
     return versions;
   }
