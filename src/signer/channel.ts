@@ -30,6 +30,7 @@ import type { ChannelPhase, ChannelState } from "../state/channel-state.js";
 import { decodeState, encodeState, freezeDeep, frozenCopy } from "../state/codec.js";
 import type { CommitmentProposal } from "../state/commitment-proposal.js";
 import { StateError } from "../state/errors.js";
+import type { StoredValue } from "../store/store.js";
 import { initialChannelState } from "../state/initial.js";
 import { channelObscuringFactor, recomposeCommitment } from "../state/recompose.js";
 import {
@@ -70,7 +71,6 @@ import {
 } from "../state/onchain-sweep.js";
 import type { PaymentScope } from "../payments/payments.js";
 import type { PaymentsOutcome } from "../policy/rules/payments.js";
-import type { StoredValue } from "../store/store.js";
 import type { Node } from "./node.js";
 
 /** Low-R signatures, as LDK and Core Lightning produce them. */
