@@ -76,6 +76,8 @@ export interface ReplicatedStoreOptions {
   readonly onFault?: (fault: ReplicaFault) => void;
   /** Write the quorum's record back to stale or tampered providers; default true. */
   readonly repair?: boolean;
+  /** A provider call slower than this (ms) counts as gone; default 5000. */
+  readonly timeoutMs?: number;
 }
 
 /** What one provider answered for one key. */
@@ -128,6 +130,7 @@ export class ReplicatedStore implements Store {
   readonly #macKey: Uint8Array;
   readonly #onFault: ((fault: ReplicaFault) => void) | undefined;
   readonly #repair: boolean;
+  readonly #timeoutMs: number;
   readonly #lock = new KeyedMutex();
   readonly #health: { status: ReplicaHealth["status"]; lastFault?: ReplicaFault; faults: number }[];
   #last = 0;
@@ -149,6 +152,7 @@ export class ReplicatedStore implements Store {
     this.#macKey = Uint8Array.from(options.macKey);
     this.#onFault = options.onFault;
     this.#repair = options.repair ?? true;
+    this.#timeoutMs = options.timeoutMs ?? 5_000;
     this.#health = providers.map(() => ({ status: "ok" as const, faults: 0 }));
   }
 
@@ -255,13 +259,12 @@ export class ReplicatedStore implements Store {
       this.#providers.map(async (p, i) => {
         const gone = observed.find((obs) => obs[i]!.kind === "gone");
         if (gone !== undefined) throw new Error("unreachable during the read of this commit");
-        return p.store.commit(
-          keys.map((key, j) => ({
-            key,
-            value: sealed[j]!,
-            expectedVersion: nativeVersion(observed[j]![i]!),
-          })),
-        );
+        const writes = keys.map((key, j) => ({
+          key,
+          value: sealed[j]!,
+          expectedVersion: nativeVersion(observed[j]![i]!),
+        }));
+        return this.#timed(p, "commit", p.store.commit(writes));
       }),
     );
     const committed = outcomes.flatMap((o, i) => (o.status === "fulfilled" ? [i] : []));
@@ -294,7 +297,9 @@ export class ReplicatedStore implements Store {
   }
 
   async #scan(prefix: string): Promise<StoredEntry[]> {
-    const answers = await Promise.allSettled(this.#providers.map((p) => scanOf(p.store, prefix)));
+    const answers = await Promise.allSettled(
+      this.#providers.map((p) => this.#timed(p, "scan", scanOf(p.store, prefix))),
+    );
     const byProvider = answers.map((a) =>
       a.status === "fulfilled" ? new Map(a.value.map((e) => [e.key, e])) : undefined,
     );
@@ -348,7 +353,9 @@ export class ReplicatedStore implements Store {
 
   /** Reads `key` from every provider. */
   async #observe(key: string): Promise<Observation[]> {
-    const answers = await Promise.allSettled(this.#providers.map((p) => p.store.get(key)));
+    const answers = await Promise.allSettled(
+      this.#providers.map((p) => this.#timed(p, "get", p.store.get(key))),
+    );
     return answers.map((a): Observation => {
       if (a.status === "rejected") return { kind: "gone", error: errorText(a.reason) };
       return a.value === undefined ? { kind: "absent" } : this.#open1(key, a.value);
@@ -442,7 +449,8 @@ export class ReplicatedStore implements Store {
     await Promise.all(
       [...perProvider].map(async ([i, list]) => {
         try {
-          await this.#providers[i]!.store.commit(list);
+          const p = this.#providers[i]!;
+          await this.#timed(p, "repair", p.store.commit(list));
           for (const w of list) repaired.push({ i, key: w.key });
         } catch {
           // Left as reported; the next operation finds it again.
@@ -467,9 +475,27 @@ export class ReplicatedStore implements Store {
           const value = o.kind === "valid" ? o.sealed : null;
           return { key, value, expectedVersion: versions[j]! };
         });
-        await this.#providers[i]!.store.commit(writes).catch(() => {});
+        const p = this.#providers[i]!;
+        await this.#timed(p, "revert", p.store.commit(writes)).catch(() => {});
       }),
     );
+  }
+
+  /** `op` of provider `p`, rejected if it takes longer than the provider timeout (a hung host). */
+  async #timed<T>(p: ReplicaProvider, op: string, work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${p.name}: ${op} timed out after ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+    });
+    work.catch(() => {}); // settled later, after a timeout: nobody waits for it any more
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Records the faults of one operation: events, per-provider status, last fault. */

@@ -27,30 +27,35 @@ export async function tamper(store: Store, key: string): Promise<void> {
   await store.commit([{ key, value: v, expectedVersion: cur.version }]);
 }
 
-/** A provider that can be unplugged: while `down`, every call rejects like a dead host. */
+/**
+ * A provider that can be unplugged: while `down`, every call rejects like a dead host; while
+ * `hung`, every call never settles, like a host behind a dropped network link.
+ */
 export class Unpluggable implements Store {
   down = false;
+  hung = false;
   readonly inner: Store;
   constructor(inner: Store) {
     this.inner = inner;
   }
-  #check(): void {
+  async #check(): Promise<void> {
     if (this.down) throw new Error("connect ECONNREFUSED (provider unplugged)");
+    if (this.hung) await new Promise(() => {});
   }
   async get(key: string): Promise<StoredValue | undefined> {
-    this.#check();
+    await this.#check();
     return this.inner.get(key);
   }
   async commit(writes: readonly StoreWrite[]): Promise<number[]> {
-    this.#check();
+    await this.#check();
     return this.inner.commit(writes);
   }
   async list(prefix: string): Promise<string[]> {
-    this.#check();
+    await this.#check();
     return this.inner.list(prefix);
   }
   async scan(prefix: string): Promise<StoredEntry[]> {
-    this.#check();
+    await this.#check();
     if (this.inner.scan === undefined) throw new Error("inner store has no scan");
     return this.inner.scan(prefix);
   }

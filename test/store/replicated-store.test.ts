@@ -218,6 +218,27 @@ test("replicated: one provider gone — the signer carries on with two and repor
   }
 });
 
+test("replicated: a hung provider (no answer at all) times out and counts as gone", async () => {
+  const faults: ReplicaFault[] = [];
+  const hung = new Unpluggable(new MemoryStore());
+  const store = new ReplicatedStore(
+    [
+      { name: "a", store: new MemoryStore() },
+      { name: "hung", store: hung },
+      { name: "c", store: new MemoryStore() },
+    ],
+    { macKey, timeoutMs: 100, onFault: (f) => faults.push(f) },
+  );
+  const [v] = await store.commit([{ key: "k", value: b(1), expectedVersion: 0 }]);
+  hung.hung = true;
+  assert.deepEqual(await store.get("k"), { value: b(1), version: v });
+  await store.commit([{ key: "k", value: b(2), expectedVersion: v! }]);
+  assert.deepEqual(await store.list(""), ["k"]);
+  assert.equal(store.health()[1]!.status, "gone");
+  assert.match(faults.at(-1)!.detail, /timed out after 100 ms/);
+  await store.close();
+});
+
 /** Two faults at once: every read and write of the key refuses; nothing is written. */
 async function expectRefusal(t: Trio, key: string, expectedVersion: number): Promise<void> {
   await assert.rejects(t.store.get(key), isNoQuorum);
