@@ -34,7 +34,8 @@ export async function tamper(store: Store, key: string): Promise<void> {
 export class Unpluggable implements Store {
   down = false;
   hung = false;
-  readonly inner: Store;
+  /** The store underneath; a test may swap it (a disk replaced, a file restored). */
+  inner: Store;
   constructor(inner: Store) {
     this.inner = inner;
   }

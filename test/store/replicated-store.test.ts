@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -161,6 +161,50 @@ test("replicated: one provider stale (rolled back) — outvoted, reported, repai
       version: v3,
       value: b(3),
     });
+  } finally {
+    await t.store.close();
+  }
+});
+
+test("replicated: a SQLite file restored from an old backup is stale, outvoted and re-synced", async () => {
+  const t = await trio();
+  const dir = join(root, `backup-${n++}`);
+  try {
+    const file = (t.sqlite.inner as SqliteStore).file;
+    const [v1] = await t.store.commit([
+      { key: "node/x/channel/1", value: b(1), expectedVersion: 0 },
+      { key: "node/x/meta", value: b(1), expectedVersion: 0 },
+    ]);
+    // Back up the whole file (closing checkpoints the WAL into it), then carry on.
+    await t.sqlite.inner.close();
+    mkdirSync(dir);
+    copyFileSync(file, join(dir, "old.sqlite3"));
+    t.sqlite.inner = SqliteStore.open(file);
+    const [v2] = await t.store.commit([
+      { key: "node/x/channel/1", value: b(2), expectedVersion: v1! },
+      { key: "node/x/channel/2", value: b(3), expectedVersion: 0 },
+    ]);
+    // The attacker (or a careless operator) restores the old file.
+    await t.sqlite.inner.close();
+    copyFileSync(join(dir, "old.sqlite3"), file);
+    t.sqlite.inner = SqliteStore.open(file);
+    const entries = await t.store.scan("node/x/");
+    assert.deepEqual(
+      entries.map((e) => [e.key, e.version]),
+      [
+        ["node/x/channel/1", v2],
+        ["node/x/channel/2", v2! + 1],
+        ["node/x/meta", v1! + 1],
+      ],
+    );
+    assert.deepEqual(
+      t.faults.map((f) => [f.provider, f.kind, f.key, f.repaired]),
+      [
+        ["sqlite", "stale", "node/x/channel/1", true],
+        ["sqlite", "stale", "node/x/channel/2", true],
+      ],
+    );
+    assert.deepEqual(await t.sqlite.inner.list("node/x/"), await t.memory.inner.list("node/x/"));
   } finally {
     await t.store.close();
   }
