@@ -1,0 +1,176 @@
+/**
+ * The crash tests' child process (not a test: `node --test` runs every file under dist/test,
+ * so without WARDEN_CRASH_DRIVER=1 this does nothing and exits 0). It opens a Node on the
+ * SQLite store WARDEN_CRASH_STORE and drives WARDEN_CRASH_CHANNELS channels concurrently in
+ * BOLT 2 order with a stateless honest peer (model.ts), continuing from whatever the store
+ * holds. It writes every reply it obtains to stdout as a line (protocol.ts) before acting on
+ * it. At start it retries the last request of each kind the stored state says succeeded (the
+ * reply may have been lost) and tries to force-close its newest revoked commitment (which
+ * must be refused). The parent kills it with SIGKILL at random points.
+ *
+ * Environment: WARDEN_CRASH_SEED, WARDEN_CRASH_EXTRA_ROUNDS (rounds per channel beyond the
+ * stored state before exiting; default: forever), WARDEN_CRASH_CLOSE_AT (channel 0 signs its
+ * holder commitment for broadcast after that many rounds; 0: never).
+ */
+import { writeSync } from "node:fs";
+import { ApproveAll } from "../../src/payments/approver.js";
+import { policyConfig } from "../../src/policy/config.js";
+import { PolicyError } from "../../src/policy/errors.js";
+import { Policy } from "../../src/policy/policy.js";
+import type { Channel } from "../../src/signer/channel.js";
+import { Node } from "../../src/signer/node.js";
+import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { bytesToHex } from "../../src/util/bytes.js";
+import {
+  defaultSetup,
+  Peer,
+  peerSignsHolderCommitment,
+  type TestChannel,
+  testKeySource,
+} from "../signer/harness.js";
+import { ModelCursor, PUSH_MSAT } from "./model.js";
+import type { DriverLine } from "./protocol.js";
+
+/** Node key label of the crash tests' signer. */
+export const CRASH_NODE_LABEL = "crash";
+
+/** Id of crash-test channel `i`. */
+export function crashChannelId(i: number): string {
+  return `crash-${i}`;
+}
+
+/** The policy of the crash tests' node: defaults, velocity limits out of the way. */
+export function crashPolicy(): Policy {
+  return new Policy({
+    config: policyConfig({
+      velocityPaymentsLimitMsat: 10n ** 15n,
+      velocityTransferredLimitMsat: 10n ** 15n,
+    }),
+  });
+}
+
+function emit(line: DriverLine): void {
+  // Synchronous: the line is in the pipe before the driver takes its next step.
+  writeSync(1, `${JSON.stringify(line)}\n`);
+}
+
+function sigHex(sigs: { signature: Uint8Array; htlcSignatures: Uint8Array[] }): string {
+  return [sigs.signature, ...sigs.htlcSignatures].map(bytesToHex).join(":");
+}
+
+/** Drives channel `i` until it reached `stopAfter` extra rounds (or forever). */
+async function drive(
+  node: Node,
+  i: number,
+  seed: number,
+  extraRounds: number,
+  closeAt: number,
+): Promise<void> {
+  const id = crashChannelId(i);
+  const peer = new Peer(id);
+  const setup = defaultSetup(peer, { pushMsat: PUSH_MSAT });
+  const channel: Channel = node.channelIds().includes(id)
+    ? node.channel(id)
+    : await node.newChannel(id);
+  const t: TestChannel = { node, channel, peer, setup };
+  // A retried setup (its reply possibly lost) succeeds again.
+  await channel.setup(setup);
+  const models = new ModelCursor(seed, i);
+  const s0 = channel.state;
+
+  // Retries of what the store says already happened: the same bytes must come back.
+  const a0 = s0.nextCounterpartyCommitNum;
+  if (a0 > 0 && s0.closing === undefined) {
+    const p = models.at(a0 - 1).proposal("counterparty");
+    const sigs = await channel.signCounterpartyCommitment(peer.point(a0 - 1), p);
+    emit({ t: "cpsig", ch: i, n: a0 - 1, sig: sigHex(sigs) });
+  }
+  if (s0.holderRevokedThrough >= 0 && s0.phase !== "closed") {
+    const n = s0.holderRevokedThrough;
+    emit({ t: "secret", ch: i, n, secret: bytesToHex(await channel.revokeHolderCommitment(n)) });
+    // A compromised node asking to broadcast a revoked commitment is refused.
+    try {
+      const signed = await channel.signHolderCommitment(n);
+      emit({ t: "bcast", ch: i, n, sig: bytesToHex(signed.signature) });
+    } catch (e) {
+      if (!(e instanceof PolicyError)) throw e;
+      emit({ t: "refused", ch: i, what: `broadcast ${n}`, code: e.ruleId });
+    }
+  }
+  if (s0.holderCommitmentBroadcast !== undefined) {
+    const n = s0.holderCommitmentBroadcast;
+    const signed = await channel.signHolderCommitment(n);
+    emit({ t: "bcast", ch: i, n, sig: bytesToHex(signed.signature) });
+  }
+
+  const stopAt = Math.max(0, a0 - 1) + extraRounds;
+  for (;;) {
+    const s = channel.state;
+    if (s.closing !== undefined) return;
+    const a = s.nextCounterpartyCommitNum;
+    if (a === 0) {
+      const sigs = await channel.signCounterpartyCommitment(
+        peer.point(0),
+        models.at(0).proposal("counterparty"),
+      );
+      emit({ t: "cpsig", ch: i, n: 0, sig: sigHex(sigs) });
+      continue;
+    }
+    const k = a - 1;
+    if (s.counterpartyRevokedThrough < k - 1) {
+      await channel.validateCounterpartyRevocation(k - 1, peer.secret(k - 1));
+      emit({ t: "crev", ch: i, n: k - 1 });
+    } else if (s.nextHolderCommitNum < k + 1) {
+      const p = models.at(k).proposal("holder");
+      await channel.validateHolderCommitment(p, peerSignsHolderCommitment(t, p));
+      emit({ t: "valid", ch: i, n: k });
+    } else if (s.holderRevokedThrough < k - 1) {
+      const secret = await channel.revokeHolderCommitment(k - 1);
+      emit({ t: "secret", ch: i, n: k - 1, secret: bytesToHex(secret) });
+    } else if (i === 0 && closeAt > 0 && k >= closeAt) {
+      const signed = await channel.signHolderCommitment(k);
+      emit({ t: "bcast", ch: i, n: k, sig: bytesToHex(signed.signature) });
+      return;
+    } else if (k >= stopAt) {
+      return;
+    } else {
+      // Round k+1 starts: the node hands over a preimage it learned, then we sign their k+1.
+      const m = models.at(k + 1);
+      if (m.preimage !== undefined) await node.addPreimage(m.preimage);
+      const sigs = await channel.signCounterpartyCommitment(
+        peer.point(k + 1),
+        m.proposal("counterparty"),
+      );
+      emit({ t: "cpsig", ch: i, n: k + 1, sig: sigHex(sigs) });
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const store = SqliteStore.open(env.WARDEN_CRASH_STORE!);
+  const node = await Node.open({
+    keys: testKeySource(CRASH_NODE_LABEL),
+    store,
+    policy: crashPolicy(),
+    chainHeight: () => 800_000,
+    approver: new ApproveAll(),
+  });
+  emit({ t: "start" });
+  const seed = Number(env.WARDEN_CRASH_SEED ?? 1);
+  const channels = Number(env.WARDEN_CRASH_CHANNELS ?? 3);
+  const extra = Number(env.WARDEN_CRASH_EXTRA_ROUNDS ?? Number.MAX_SAFE_INTEGER);
+  const closeAt = Number(env.WARDEN_CRASH_CLOSE_AT ?? 0);
+  await Promise.all(
+    Array.from({ length: channels }, (_, i) => drive(node, i, seed, extra, closeAt)),
+  );
+  await store.close();
+  emit({ t: "done" });
+}
+
+if (process.env.WARDEN_CRASH_DRIVER === "1") {
+  main().catch((e: unknown) => {
+    process.stderr.write(`crash driver failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(2);
+  });
+}
