@@ -184,10 +184,11 @@ export class Channel {
     reveal: (p: P) => R,
     afterCommit?: (p: P) => void,
     scope?: (state: ChannelState) => PaymentScope,
+    fresh = false,
   ): Promise<R> {
     return this.#node.locks.runExclusive(this.id, () =>
       retryOnConflict(
-        (attempt) => this.#attempt(attempt > 1, plan, reveal, afterCommit, scope),
+        (attempt) => this.#attempt(attempt > 1, fresh, plan, reveal, afterCommit, scope),
         async () => {
           this.#stale = true;
         },
@@ -198,6 +199,7 @@ export class Channel {
   /** One plan of #run, under the channel lock: reload if stale, take the payment locks. */
   async #attempt<P extends { next: ChannelState; payments?: PaymentsOutcome | undefined }, R>(
     retrying: boolean,
+    fresh: boolean,
     plan: (state: ChannelState, checker: Checker, payments?: PlanContext["payments"]) => P,
     reveal: (p: P) => R,
     afterCommit?: (p: P) => void,
@@ -208,11 +210,13 @@ export class Channel {
     const s = scope?.(this.#state);
     const pay = this.#node.payments;
     const keys = s === undefined ? [] : pay.lockKeys(s);
-    if (s === undefined || keys.length === 0) return this.#settle(plan, reveal, afterCommit, []);
+    if (s === undefined || keys.length === 0) {
+      return this.#settle(plan, reveal, afterCommit, [], fresh);
+    }
     return pay.withLocks(keys, async () => {
       await pay.refresh(keys, retrying || reloaded);
       const payments = { channelId: this.id, rules: await pay.ruleContext(s) };
-      return this.#settle(plan, reveal, afterCommit, keys, payments);
+      return this.#settle(plan, reveal, afterCommit, keys, fresh, payments);
     });
   }
 
@@ -256,6 +260,7 @@ export class Channel {
     reveal: (p: P) => R,
     afterCommit: ((p: P) => void) | undefined,
     paymentKeys: readonly string[],
+    fresh: boolean,
     payments?: PlanContext["payments"],
   ): Promise<R> {
     const checker = this.#node.policy.checker();
@@ -307,8 +312,9 @@ export class Channel {
       this.#version = version!;
       ledger?.committed(rest);
       afterCommit?.(p);
-    } else {
-      // Nothing to commit: what is revealed must still follow from the stored state.
+    } else if (fresh) {
+      // Nothing to commit, and what is revealed depends on the current state (not on a fact
+      // the state records for good, as a retry's answer does): it must be the stored state.
       await this.#requireFresh([]);
     }
     verdict.record();
@@ -650,6 +656,9 @@ export class Channel {
             : htlcTimeoutWitness(p.channelType, p.counterpartySignature, signature, script);
         return { signature, witness, tx: withWitness(p.signTx, p.inputIndex, witness) };
       },
+      undefined,
+      undefined,
+      true,
     );
   }
 
@@ -670,6 +679,9 @@ export class Channel {
         const type = counterpartyHtlcSighashType(p.channelType);
         return ecdsaSign(htlcTxSighash(p.htlcTx, type), key, LOW_R);
       },
+      undefined,
+      undefined,
+      true,
     );
   }
 
@@ -690,6 +702,9 @@ export class Channel {
         const witness = p.witness(signatureWithSighashType(signature, SIGHASH_ALL));
         return { signature, witness, tx: withWitness(p.tx, p.inputIndex, witness) };
       },
+      undefined,
+      undefined,
+      true,
     );
   }
 

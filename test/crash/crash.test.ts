@@ -9,21 +9,19 @@
  * the store must refuse to sign any revoked holder commitment for broadcast.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { PolicyError } from "../../src/policy/errors.js";
 import { Node } from "../../src/signer/node.js";
 import type { ChannelState } from "../../src/state/channel-state.js";
-import { decodeState } from "../../src/state/codec.js";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
 import { testKeySource } from "../signer/harness.js";
 import { crashChannelId, CRASH_NODE_LABEL, crashPolicy } from "./driver.js";
 import { prng } from "./model.js";
-import { CrashChecker, type DriverLine, parseLines } from "./protocol.js";
+import { CrashChecker } from "./protocol.js";
+import { readStored, runDriver } from "./run-driver.js";
 
 const KILLS = Number(process.env.WARDEN_CRASH_KILLS ?? 200);
 const LANES = Number(process.env.WARDEN_CRASH_LANES ?? 2);
@@ -31,83 +29,22 @@ const SEED = Number(process.env.WARDEN_CRASH_SEED ?? 0xc0ffee);
 const CHANNELS = 3;
 /** Channel 0 is force-closed after this many rounds (while the kills go on). */
 const CLOSE_AT = 8;
-const DRIVER = fileURLToPath(new URL("./driver.js", import.meta.url));
 
-/** How one run of the driver ended. */
-interface RunResult {
-  lines: DriverLine[];
-  killed: boolean;
-  code: number | null;
-  stderr: string;
+/** The driver's environment for the SQLite store `file`. */
+function sqliteEnv(file: string, seed: number): Record<string, string> {
+  return {
+    WARDEN_CRASH_STORE: file,
+    WARDEN_CRASH_SEED: String(seed),
+    WARDEN_CRASH_CHANNELS: String(CHANNELS),
+    WARDEN_CRASH_CLOSE_AT: String(CLOSE_AT),
+  };
 }
 
-/**
- * Runs the driver on `file`; with `killAfterMs`, SIGKILLs it that long after its "start" line
- * (or, with `fromSpawn`, after the spawn: possibly while it loads).
- */
-function runDriver(
-  file: string,
-  seed: number,
-  kill: { ms: number; fromSpawn: boolean } | undefined,
-  extraRounds?: number,
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DRIVER], {
-      env: {
-        ...process.env,
-        WARDEN_CRASH_DRIVER: "1",
-        WARDEN_CRASH_STORE: file,
-        WARDEN_CRASH_SEED: String(seed),
-        WARDEN_CRASH_CHANNELS: String(CHANNELS),
-        WARDEN_CRASH_CLOSE_AT: String(CLOSE_AT),
-        ...(extraRounds === undefined ? {} : { WARDEN_CRASH_EXTRA_ROUNDS: String(extraRounds) }),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let stderr = "";
-    const lines: DriverLine[] = [];
-    let killed = false;
-    let timer: NodeJS.Timeout | undefined;
-    const killIn = (ms: number): void => {
-      timer = setTimeout(() => {
-        killed = child.kill("SIGKILL");
-      }, ms);
-    };
-    if (kill?.fromSpawn) killIn(kill.ms);
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      const parsed = parseLines(out + chunk);
-      out = parsed.rest;
-      for (const l of parsed.lines) {
-        lines.push(l);
-        if (l.t === "start" && kill !== undefined && !kill.fromSpawn) killIn(kill.ms);
-      }
-    });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (c: string) => {
-      stderr += c;
-    });
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      // A partial last line is what a kill mid-write leaves: the driver never acted on it.
-      resolve({ lines, killed: killed && signal === "SIGKILL", code, stderr });
-    });
-  });
-}
-
-/** Reads the numbers of every crash channel from the store (no driver running). */
-async function readStored(file: string): Promise<(ChannelState | undefined)[]> {
+/** Reads every crash channel's state from the SQLite store `file` (no driver running). */
+async function readSqlite(file: string): Promise<(ChannelState | undefined)[]> {
   const store = SqliteStore.open(file);
   try {
-    const nodeHex = Buffer.from(testKeySource(CRASH_NODE_LABEL).nodeId()).toString("hex");
-    const out: (ChannelState | undefined)[] = [];
-    for (let i = 0; i < CHANNELS; i++) {
-      const v = await store.get(`node/${nodeHex}/channel/${crashChannelId(i)}`);
-      out.push(v === undefined ? undefined : decodeState<ChannelState>(v.value));
-    }
-    return out;
+    return await readStored(store, CHANNELS);
   } finally {
     await store.close();
   }
@@ -146,13 +83,13 @@ async function lane(
       // Mostly while driving (0-120 ms after start); one in ten from the spawn (while loading).
       const fromSpawn = rand(10) === 0;
       const ms = fromSpawn ? rand(400) : rand(120);
-      const r = await runDriver(file, seed, { ms, fromSpawn });
+      const r = await runDriver(sqliteEnv(file, seed), { ms, fromSpawn });
       if (!r.killed) {
         assert.fail(`lane ${lane}: the driver ended by itself (${r.code}): ${r.stderr}`);
       }
       done++;
       for (const l of r.lines) checker.line(l);
-      const stored = await readStored(file);
+      const stored = await readSqlite(file);
       stored.forEach((s, ch) => {
         steps.add(stepOf(s));
         checker.stored(ch, s);
@@ -160,11 +97,11 @@ async function lane(
       assert.deepEqual(checker.violations, [], `lane ${lane} after kill ${done}`);
     }
     // The last run, uninterrupted: a few more rounds, then a clean exit.
-    const last = await runDriver(file, seed, undefined, 3);
+    const last = await runDriver(sqliteEnv(file, seed), undefined, 3);
     assert.equal(last.code, 0, last.stderr);
     assert.equal(last.lines.at(-1)?.t, "done");
     for (const l of last.lines) checker.line(l);
-    const stored = await readStored(file);
+    const stored = await readSqlite(file);
     stored.forEach((s, ch) => checker.stored(ch, s));
     assert.deepEqual(checker.violations, []);
 

@@ -52,8 +52,19 @@ export class CrashChecker {
   readonly #broadcast = new Map<number, { n: number; sig: string }>();
   readonly #emitted = new Map<number, Emitted>();
   readonly #stored = new Map<number, StoredNumbers>();
+  /** Signature replies for a counterparty commitment number already replied (retries). */
+  repeats = 0;
   /** Replies seen, by kind. */
   readonly counts = new Map<string, number>();
+  /**
+   * Whether the lines come from one driver at a time (then counterparty numbers replied must
+   * not go back); lines of drivers running side by side interleave, so their merge is not.
+   */
+  readonly #sequential: boolean;
+
+  constructor(opts: { sequential?: boolean } = {}) {
+    this.#sequential = opts.sequential ?? true;
+  }
 
   #max(ch: number): Emitted {
     let e = this.#emitted.get(ch);
@@ -74,11 +85,12 @@ export class CrashChecker {
     switch (l.t) {
       case "cpsig": {
         const e = this.#max(l.ch);
-        if (l.n < e.cp) {
+        if (this.#sequential && l.n < e.cp) {
           this.#fail(`ch${l.ch}: counterparty commitment ${l.n} signed after ${e.cp}`);
         }
         const key = `${l.ch}/${l.n}`;
         const before = this.#sigs.get(key);
+        if (before !== undefined) this.repeats++;
         if (before !== undefined && before !== l.sig) {
           this.#fail(`ch${l.ch}: two different signatures for counterparty commitment ${l.n}`);
         }
