@@ -355,8 +355,15 @@ export class Channel {
    * are available (BOLT 2 sends the next point in funding_locked / revoke_and_ack).
    */
   async getPerCommitmentPoint(n: number): Promise<Uint8Array> {
-    if (!Number.isSafeInteger(n) || n < 0 || n > this.#state.nextHolderCommitNum + 1) {
+    if (!Number.isSafeInteger(n) || n < 0) {
       throw new StateError("state/point-too-far", `point ${n} is beyond the next commitment`);
+    }
+    if (n > this.#state.nextHolderCommitNum + 1) {
+      // Another writer may have moved the channel on: decide on the stored state.
+      await this.#node.locks.runExclusive(this.id, () => this.reloadLocked());
+      if (n > this.#state.nextHolderCommitNum + 1) {
+        throw new StateError("state/point-too-far", `point ${n} is beyond the next commitment`);
+      }
     }
     return this.#keys.perCommitmentPoint(n);
   }

@@ -365,22 +365,30 @@ export class NodeSigner {
     if (!(alias instanceof Uint8Array) || alias.length !== 8) {
       throw new FormatError("format/short-channel-id", "a short_channel_id is 8 bytes");
     }
-    await this.#node.locks.runExclusive(channelId, async () => {
-      const channel = await this.#gossipChannel(channelId);
-      const owner = await this.#scidOwner(alias);
-      const aliasCount = (await this.#node.store.list(`${this.#prefix}alias/${channelId}/`)).length;
-      const c = this.#policy.checker();
-      checkScidAlias(alias, { channel, owner, aliasCount, maxAliases: this.#maxScidAliases }, c);
-      const verdict = this.#policy.judge(c);
-      if (owner === undefined) {
-        const record: OwnerRecord = { channelId, kind: "alias" };
-        await this.#node.store.commit([
-          { key: this.aliasKey(channelId, alias), value: encodeState({}), expectedVersion: 0 },
-          { key: this.scidOwnerKey(alias), value: encodeState(record), expectedVersion: 0 },
-        ]);
-      }
-      verdict.record();
-    });
+    // Everything below is read from the store: a race lost to another writer is planned again.
+    await this.#node.locks.runExclusive(channelId, () =>
+      retryOnConflict(
+        () => this.#bindScidAlias(channelId, alias),
+        async () => undefined,
+      ),
+    );
+  }
+
+  async #bindScidAlias(channelId: string, alias: Uint8Array): Promise<void> {
+    const channel = await this.#gossipChannel(channelId);
+    const owner = await this.#scidOwner(alias);
+    const aliasCount = (await this.#node.store.list(`${this.#prefix}alias/${channelId}/`)).length;
+    const c = this.#policy.checker();
+    checkScidAlias(alias, { channel, owner, aliasCount, maxAliases: this.#maxScidAliases }, c);
+    const verdict = this.#policy.judge(c);
+    if (owner === undefined) {
+      const record: OwnerRecord = { channelId, kind: "alias" };
+      await this.#node.store.commit([
+        { key: this.aliasKey(channelId, alias), value: encodeState({}), expectedVersion: 0 },
+        { key: this.scidOwnerKey(alias), value: encodeState(record), expectedVersion: 0 },
+      ]);
+    }
+    verdict.record();
   }
 
   /**
