@@ -174,10 +174,11 @@ export class Channel {
    * committed in the same Store commit as the channel state.
    *
    * Another writer of the same Store (a second signer process) may have changed the records:
-   * a commit that loses the race, a plan that changes nothing (and so commits nothing) on a
-   * copy that is no longer the stored one, and a refusal made on such a copy all reveal
-   * nothing; the channel and ledger records are reloaded and the request planned again
-   * (retry.ts), so a retried request gets the answer the stored state implies.
+   * a commit that loses the race, a refusal made on a copy that is no longer the stored one,
+   * and (with `fresh`, for answers that depend on the current state rather than on a fact the
+   * state records for good) a plan that commits nothing on such a copy all reveal nothing; the
+   * channel and ledger records are reloaded and the request planned again (retry.ts), so a
+   * retried request gets the answer the stored state implies.
    */
   async #run<P extends { next: ChannelState; payments?: PaymentsOutcome | undefined }, R>(
     plan: (state: ChannelState, checker: Checker, payments?: PlanContext["payments"]) => P,
