@@ -18,9 +18,10 @@ import { encodeState } from "../state/codec.js";
 import type { CommitmentOwner } from "../state/recompose.js";
 import { VelocityTracker, velocityKey, velocityLimits } from "../state/velocity.js";
 import type { Store, StoreWrite } from "../store/store.js";
+import { retryOnConflict } from "../signer/retry.js";
 import type { KeyedMutex } from "../util/async-lock.js";
 import { bytesToHex, equalBytes } from "../util/bytes.js";
-import type { ApprovalHistory, ApprovalRequest, Approver } from "./approver.js";
+import type { ApprovalDecision, ApprovalHistory, ApprovalRequest, Approver } from "./approver.js";
 import { type CommitmentChange, holderDirection, touchedHashes } from "./ledger.js";
 import {
   decodePaymentRecord,
@@ -53,6 +54,8 @@ export type PaymentScope = CommitmentChange;
 export interface PaymentWrites {
   readonly writes: readonly StoreWrite[];
   committed(versions: readonly number[]): void;
+  /** The commit failed: whether it was applied is unknown, so these records are reloaded. */
+  failed(): void;
 }
 
 function lockKey(hashHex: string): string {
@@ -67,6 +70,11 @@ export class Payments {
   readonly #records = new Map<string, { record: PaymentRecord; version: number }>();
   /** Hashes whose payment was asked for and is pending or refused (this process). */
   readonly #unapproved = new Set<string>();
+  /**
+   * Lock keys (`payment:<hex>`, PAYMENT_VELOCITY_LOCK) whose cached record may differ from the
+   * stored one (a commit of it failed): reloaded before their next use.
+   */
+  readonly #dirty = new Set<string>();
   #allowlist: Allowlist | undefined;
 
   private constructor(host: PaymentsHost, approver: Approver | undefined, v: VelocityTracker) {
@@ -142,6 +150,48 @@ export class Payments {
     const at = (i: number): Promise<T> =>
       i === keys.length ? fn() : this.#host.locks.runExclusive(keys[i]!, () => at(i + 1));
     return at(0);
+  }
+
+  /**
+   * Reloads from the Store the records behind `keys` (lock keys, held by the caller) that may
+   * be stale: every one when `all` (another writer won a race), else those whose commit failed.
+   */
+  async refresh(keys: readonly string[], all: boolean): Promise<void> {
+    for (const key of keys) {
+      if (!all && !this.#dirty.has(key)) continue;
+      if (key === PAYMENT_VELOCITY_LOCK) await this.velocity.refresh();
+      else await this.#reloadRecord(key.slice("payment:".length));
+      this.#dirty.delete(key);
+    }
+  }
+
+  /** True when a record behind `keys` (lock keys, held) is not at the version cached here. */
+  async moved(keys: readonly string[]): Promise<boolean> {
+    const { store, nodeId } = this.#host;
+    for (const key of keys) {
+      if (this.#dirty.has(key)) return true;
+      if (key === PAYMENT_VELOCITY_LOCK) {
+        if (((await store.get(velocityKey(nodeId)))?.version ?? 0) !== this.velocity.version) {
+          return true;
+        }
+        continue;
+      }
+      const hex = key.slice("payment:".length);
+      const stored = await store.get(`${paymentPrefix(nodeId)}${hex}`);
+      if ((stored?.version ?? 0) !== (this.#records.get(hex)?.version ?? 0)) return true;
+    }
+    return false;
+  }
+
+  async #reloadRecord(hex: string): Promise<void> {
+    const stored = await this.#host.store.get(`${paymentPrefix(this.#host.nodeId)}${hex}`);
+    if (stored === undefined) this.#records.delete(hex);
+    else if (stored.version !== this.#records.get(hex)?.version) {
+      this.#records.set(hex, {
+        record: decodePaymentRecord(stored.value),
+        version: stored.version,
+      });
+    }
   }
 
   /**
@@ -238,6 +288,10 @@ export class Payments {
         });
         if (velocity !== undefined) this.velocity.committed(velocity.next, versions[hexes.length]!);
       },
+      failed: () => {
+        for (const hex of hexes) this.#dirty.add(lockKey(hex));
+        if (velocity !== undefined) this.#dirty.add(PAYMENT_VELOCITY_LOCK);
+      },
     };
   }
 
@@ -250,21 +304,29 @@ export class Payments {
     }
     const hash = sha256(preimage);
     const hex = bytesToHex(hash);
-    await this.#host.locks.runExclusive(lockKey(hex), async () => {
-      const held = this.#records.get(hex);
-      if (held?.record.preimage !== undefined) return;
-      const record = updateRecord(held?.record ?? emptyPaymentRecord(hash), {
-        preimage: Uint8Array.from(preimage),
-      });
-      const [version] = await this.#host.store.commit([
-        {
-          key: paymentKey(this.#host.nodeId, hash),
-          value: encodeState(record),
-          expectedVersion: held?.version ?? 0,
+    await this.#host.locks.runExclusive(lockKey(hex), () =>
+      retryOnConflict(
+        async () => {
+          await this.refresh([lockKey(hex)], false);
+          const held = this.#records.get(hex);
+          if (held?.record.preimage !== undefined) return;
+          const record = updateRecord(held?.record ?? emptyPaymentRecord(hash), {
+            preimage: Uint8Array.from(preimage),
+          });
+          const [version] = await this.#commit([
+            {
+              key: paymentKey(this.#host.nodeId, hash),
+              value: encodeState(record),
+              expectedVersion: held?.version ?? 0,
+            },
+          ]);
+          this.#records.set(hex, { record, version: version! });
         },
-      ]);
-      this.#records.set(hex, { record, version: version! });
-    });
+        async () => {
+          this.#dirty.add(lockKey(hex));
+        },
+      ),
+    );
   }
 
   /**
@@ -380,6 +442,9 @@ export class Payments {
       });
       await this.#allowlist.refresh();
     }
+    const keys = [lockKey(hex), PAYMENT_VELOCITY_LOCK];
+    // A record whose commit failed is reloaded first: a retried approval is then a repeat.
+    await this.withLocks(keys, () => this.refresh(keys, false));
     // Refuse early (no question to a human for a payment the policy refuses anyway).
     const early = policy.checker();
     if (this.#checkApproval(request, expiresAtMs, clock(), early)) return;
@@ -387,47 +452,80 @@ export class Payments {
     const asked = { ...request, nowMs: clock() };
     this.#unapproved.add(hex);
     const decision = this.approver === undefined ? "refuse" : await this.approver.decide(asked);
-    await this.withLocks([lockKey(hex), PAYMENT_VELOCITY_LOCK], async () => {
-      const nowMs = clock();
-      const c = policy.checker();
-      if (this.#checkApproval(request, expiresAtMs, nowMs, c)) return;
-      if (decision !== "approve") {
-        const refusal =
-          decision === "refuse"
-            ? {
-                ruleId: "policy-commitment-payment-approved" as const,
-                reason: "the approver refused",
-              }
-            : decision;
-        c.fail(refusal.ruleId, refusal.reason);
-      }
-      const verdict = policy.judge(c);
-      const held = this.#records.get(hex);
-      const approval: PaymentApproval = {
-        kind: request.kind,
-        amountMsat: request.amountMsat,
-        payeeNodeId: request.payeeNodeId,
-        offerId: request.offerId,
-        expiresAtMs,
-        approvedAtMs: nowMs,
-      };
-      const record = updateRecord(held?.record ?? emptyPaymentRecord(request.paymentHash), {
-        approval,
-      });
-      const v = this.velocity.plan([{ kind: "payments", amount: request.amountMsat }], nowMs);
-      const [version, vVersion] = await store.commit([
-        {
-          key: paymentKey(this.#host.nodeId, request.paymentHash),
-          value: encodeState(record),
-          expectedVersion: held?.version ?? 0,
+    await this.withLocks(keys, () =>
+      retryOnConflict(
+        () => this.#approveLocked(request, expiresAtMs, decision, keys),
+        async () => {
+          for (const k of keys) this.#dirty.add(k);
         },
-        v.write,
-      ]);
-      this.#records.set(hex, { record, version: version! });
-      this.velocity.committed(v.next, vVersion!);
-      this.#unapproved.delete(hex);
-      verdict.record();
+      ),
+    );
+  }
+
+  /** The locked part of an approval: re-check against the (reloaded) ledger, then commit. */
+  async #approveLocked(
+    request: ApprovalRequest,
+    expiresAtMs: number | undefined,
+    decision: ApprovalDecision,
+    keys: readonly string[],
+  ): Promise<void> {
+    const { policy, clock } = this.#host;
+    const hex = bytesToHex(request.paymentHash);
+    await this.refresh(keys, false);
+    const nowMs = clock();
+    const c = policy.checker();
+    if (this.#checkApproval(request, expiresAtMs, nowMs, c)) return;
+    if (decision !== "approve") {
+      const refusal =
+        decision === "refuse"
+          ? {
+              ruleId: "policy-commitment-payment-approved" as const,
+              reason: "the approver refused",
+            }
+          : decision;
+      c.fail(refusal.ruleId, refusal.reason);
+    }
+    const verdict = policy.judge(c);
+    const held = this.#records.get(hex);
+    const approval: PaymentApproval = {
+      kind: request.kind,
+      amountMsat: request.amountMsat,
+      payeeNodeId: request.payeeNodeId,
+      offerId: request.offerId,
+      expiresAtMs,
+      approvedAtMs: nowMs,
+    };
+    const record = updateRecord(held?.record ?? emptyPaymentRecord(request.paymentHash), {
+      approval,
     });
+    const v = this.velocity.plan([{ kind: "payments", amount: request.amountMsat }], nowMs);
+    const [version, vVersion] = await this.#commit([
+      {
+        key: paymentKey(this.#host.nodeId, request.paymentHash),
+        value: encodeState(record),
+        expectedVersion: held?.version ?? 0,
+      },
+      v.write,
+    ]);
+    this.#records.set(hex, { record, version: version! });
+    this.velocity.committed(v.next, vVersion!);
+    this.#unapproved.delete(hex);
+    verdict.record();
+  }
+
+  /** Commits `writes`; on failure their records are reloaded before their next use. */
+  async #commit(writes: readonly StoreWrite[]): Promise<number[]> {
+    try {
+      return await this.#host.store.commit(writes);
+    } catch (e) {
+      for (const w of writes) {
+        const prefix = paymentPrefix(this.#host.nodeId);
+        this.#dirty.add(
+          w.key.startsWith(prefix) ? lockKey(w.key.slice(prefix.length)) : PAYMENT_VELOCITY_LOCK,
+        );
+      }
+      throw e;
+    }
   }
 }
 

@@ -22,7 +22,7 @@ import { txWeight } from "../bitcoin/tx.js";
 import { ecdsaSign } from "../crypto/secp256k1.js";
 import type { ChannelKeys } from "../keys/channel-keys.js";
 import { PolicyError } from "../policy/errors.js";
-import type { Checker } from "../policy/policy.js";
+import type { Checker, Policy } from "../policy/policy.js";
 import { checkChannelSetup } from "../policy/rules/channel-open.js";
 import { checkMutualClose, type MutualCloseProposal } from "../policy/rules/mutual-close.js";
 import type { ChannelSetup } from "../state/channel-setup.js";
@@ -71,7 +71,10 @@ import {
 } from "../state/onchain-sweep.js";
 import type { PaymentScope } from "../payments/payments.js";
 import type { PaymentsOutcome } from "../policy/rules/payments.js";
+import type { StoreWrite } from "../store/store.js";
+import { equalBytes } from "../util/bytes.js";
 import type { Node } from "./node.js";
+import { isRefusal, retryOnConflict, StaleStateSignal } from "./retry.js";
 
 /** Low-R signatures, as LDK and Core Lightning produce them. */
 const LOW_R = { lowR: true } as const;
@@ -98,6 +101,8 @@ export class Channel {
   #state: ChannelState;
   #version: number;
   #obscuringFactor: number | undefined;
+  /** The in-memory copy may differ from the stored one (a commit failed or lost a race). */
+  #stale = false;
 
   private constructor(node: Node, id: string, state: ChannelState, version: number) {
     this.#node = node;
@@ -106,8 +111,16 @@ export class Channel {
     this.#version = version;
   }
 
-  /** Creates and persists a new channel in phase `new`. */
-  static async create(node: Node, id: string): Promise<Channel> {
+  /**
+   * Creates and persists a new channel in phase `new` (or loads it if it exists). `fence`, the
+   * node record unchanged at the version isForgotten read, is committed with the new channel,
+   * so a concurrent forgetChannel of the same id by another writer makes this commit fail.
+   */
+  static async create(
+    node: Node,
+    id: string,
+    fence?: { write: StoreWrite; committed: (version: number) => void },
+  ): Promise<Channel> {
     if (node.isForgotten(id)) {
       throw new PolicyError([
         { ruleId: "policy-channel-id-reuse", message: `channel ${id} reuses a forgotten id` },
@@ -117,9 +130,11 @@ export class Channel {
     const stored = await node.store.get(node.channelKey(id));
     if (stored !== undefined) return Channel.load(node, id);
     // Versions are assigned by the store (unique across the store, not per key).
-    const [version] = await node.store.commit([
+    const [version, fenceVersion] = await node.store.commit([
       { key: node.channelKey(id), value: encodeState(state), expectedVersion: 0 },
+      ...(fence === undefined ? [] : [fence.write]),
     ]);
+    if (fence !== undefined) fence.committed(fenceVersion!);
     return new Channel(node, id, state, version!);
   }
 
@@ -169,37 +184,109 @@ export class Channel {
    * With a payment `scope` (a commitment that changes HTLCs), the payment hashes' locks are
    * taken inside the channel lock, the plan gets the ledger view, and its ledger change is
    * committed in the same Store commit as the channel state.
+   *
+   * Another writer of the same Store (a second signer process) may have changed the records:
+   * a commit that loses the race, a refusal made on a copy that is no longer the stored one,
+   * and (with `fresh`, for answers that depend on the current state rather than on a fact the
+   * state records for good) a plan that commits nothing on such a copy all reveal nothing; the
+   * channel and ledger records are reloaded and the request planned again (retry.ts), so a
+   * retried request gets the answer the stored state implies.
    */
   async #run<P extends { next: ChannelState; payments?: PaymentsOutcome | undefined }, R>(
     plan: (state: ChannelState, checker: Checker, payments?: PlanContext["payments"]) => P,
     reveal: (p: P) => R,
     afterCommit?: (p: P) => void,
     scope?: (state: ChannelState) => PaymentScope,
+    fresh = false,
   ): Promise<R> {
-    return this.#node.locks.runExclusive(this.id, async () => {
-      const s = scope?.(this.#state);
-      const pay = this.#node.payments;
-      const keys = s === undefined ? [] : pay.lockKeys(s);
-      if (s === undefined || keys.length === 0) return this.#settle(plan, reveal, afterCommit);
-      return pay.withLocks(keys, async () =>
-        this.#settle(plan, reveal, afterCommit, {
-          channelId: this.id,
-          rules: await pay.ruleContext(s),
-        }),
-      );
+    return this.#node.locks.runExclusive(this.id, () =>
+      retryOnConflict(
+        (attempt) => this.#attempt(attempt > 1, fresh, plan, reveal, afterCommit, scope),
+        async () => {
+          this.#stale = true;
+        },
+      ),
+    );
+  }
+
+  /** One plan of #run, under the channel lock: reload if stale, take the payment locks. */
+  async #attempt<P extends { next: ChannelState; payments?: PaymentsOutcome | undefined }, R>(
+    retrying: boolean,
+    fresh: boolean,
+    plan: (state: ChannelState, checker: Checker, payments?: PlanContext["payments"]) => P,
+    reveal: (p: P) => R,
+    afterCommit?: (p: P) => void,
+    scope?: (state: ChannelState) => PaymentScope,
+  ): Promise<R> {
+    const reloaded = this.#stale;
+    if (reloaded) await this.reloadLocked();
+    const s = scope?.(this.#state);
+    const pay = this.#node.payments;
+    const keys = s === undefined ? [] : pay.lockKeys(s);
+    if (s === undefined || keys.length === 0) {
+      return this.#settle(plan, reveal, afterCommit, [], fresh);
+    }
+    return pay.withLocks(keys, async () => {
+      await pay.refresh(keys, retrying || reloaded);
+      const payments = { channelId: this.id, rules: await pay.ruleContext(s) };
+      return this.#settle(plan, reveal, afterCommit, keys, fresh, payments);
     });
+  }
+
+  /**
+   * Reloads the channel's state from the Store if another writer changed it (StateError
+   * `state/unknown-channel` if it was forgotten). The caller holds the channel lock.
+   */
+  async reloadLocked(): Promise<void> {
+    const stored = await this.#node.store.get(this.#node.channelKey(this.id));
+    if (stored === undefined) {
+      throw new StateError("state/unknown-channel", `channel ${this.id} was forgotten`);
+    }
+    this.#stale = false;
+    if (stored.version === this.#version) return;
+    const state = decodeState<ChannelState>(stored.value);
+    freezeDeep(state.setup);
+    const wasOpen = isOpen(this.#state.phase);
+    this.#state = state;
+    this.#version = stored.version;
+    // Keep the node's bookkeeping (normally done after our own commits) in step.
+    if (!wasOpen && isOpen(state.phase)) this.#node.noteChannelOpened();
+    if (wasOpen && !isOpen(state.phase)) this.#node.noteChannelClosed();
+  }
+
+  /**
+   * StaleStateSignal when the stored channel (or a ledger record behind `paymentKeys`, held)
+   * is not the copy this process planned on: what was planned must not be revealed.
+   */
+  async #requireFresh(paymentKeys: readonly string[]): Promise<void> {
+    const key = this.#node.channelKey(this.id);
+    const stored = await this.#node.store.get(key);
+    if (stored?.version !== this.#version) throw new StaleStateSignal(key);
+    if (paymentKeys.length > 0 && (await this.#node.payments.moved(paymentKeys))) {
+      throw new StaleStateSignal(paymentKeys[0]!);
+    }
   }
 
   /** The body of #run, under the locks. */
   async #settle<P extends { next: ChannelState; payments?: PaymentsOutcome | undefined }, R>(
     plan: (state: ChannelState, checker: Checker, payments?: PlanContext["payments"]) => P,
     reveal: (p: P) => R,
-    afterCommit?: (p: P) => void,
+    afterCommit: ((p: P) => void) | undefined,
+    paymentKeys: readonly string[],
+    fresh: boolean,
     payments?: PlanContext["payments"],
   ): Promise<R> {
     const checker = this.#node.policy.checker();
-    const p = plan(this.#state, checker, payments);
-    const verdict = this.#node.policy.judge(checker);
+    let p: P;
+    let verdict: ReturnType<Policy["judge"]>;
+    try {
+      p = plan(this.#state, checker, payments);
+      verdict = this.#node.policy.judge(checker);
+    } catch (e) {
+      // A refusal stands only if it was made on the stored state.
+      if (isRefusal(e)) await this.#requireFresh(paymentKeys);
+      throw e;
+    }
     let next = p.next;
     const holder = next.currentHolder;
     if (
@@ -221,14 +308,27 @@ export class Channel {
       freezeDeep(next.previousCounterparty);
       const key = this.#node.channelKey(this.id);
       const ledger = p.payments === undefined ? undefined : this.#node.payments.writes(p.payments);
-      const [version, ...rest] = await this.#node.store.commit([
-        { key, value: encodeState(next), expectedVersion: this.#version },
-        ...(ledger?.writes ?? []),
-      ]);
+      let versions: number[];
+      try {
+        versions = await this.#node.store.commit([
+          { key, value: encodeState(next), expectedVersion: this.#version },
+          ...(ledger?.writes ?? []),
+        ]);
+      } catch (e) {
+        // Lost race, or an outcome unknown (applied or not): reload before the next plan.
+        this.#stale = true;
+        ledger?.failed();
+        throw e;
+      }
+      const [version, ...rest] = versions;
       this.#state = next;
       this.#version = version!;
       ledger?.committed(rest);
       afterCommit?.(p);
+    } else if (fresh) {
+      // Nothing to commit, and what is revealed depends on the current state (not on a fact
+      // the state records for good, as a retry's answer does): it must be the stored state.
+      await this.#requireFresh([]);
     }
     verdict.record();
     return reveal(p);
@@ -268,8 +368,15 @@ export class Channel {
    * are available (BOLT 2 sends the next point in funding_locked / revoke_and_ack).
    */
   async getPerCommitmentPoint(n: number): Promise<Uint8Array> {
-    if (!Number.isSafeInteger(n) || n < 0 || n > this.#state.nextHolderCommitNum + 1) {
+    if (!Number.isSafeInteger(n) || n < 0) {
       throw new StateError("state/point-too-far", `point ${n} is beyond the next commitment`);
+    }
+    if (n > this.#state.nextHolderCommitNum + 1) {
+      // Another writer may have moved the channel on: decide on the stored state.
+      await this.#node.locks.runExclusive(this.id, () => this.reloadLocked());
+      if (n > this.#state.nextHolderCommitNum + 1) {
+        throw new StateError("state/point-too-far", `point ${n} is beyond the next commitment`);
+      }
     }
     return this.#keys.perCommitmentPoint(n);
   }
@@ -279,6 +386,11 @@ export class Channel {
     await this.#run(
       (state, c) => {
         if (state.phase !== "new") {
+          // A retry of the setup that was committed (its reply lost) succeeds again.
+          const same =
+            state.setup !== undefined &&
+            equalBytes(encodeState(state.setup), encodeState(frozenCopy(setup)));
+          if (same) return { next: state };
           throw new StateError("state/already-set-up", `channel ${this.id} is already set up`);
         }
         checkChannelSetup(
@@ -564,6 +676,9 @@ export class Channel {
             : htlcTimeoutWitness(p.channelType, p.counterpartySignature, signature, script);
         return { signature, witness, tx: withWitness(p.signTx, p.inputIndex, witness) };
       },
+      undefined,
+      undefined,
+      true,
     );
   }
 
@@ -584,6 +699,9 @@ export class Channel {
         const type = counterpartyHtlcSighashType(p.channelType);
         return ecdsaSign(htlcTxSighash(p.htlcTx, type), key, LOW_R);
       },
+      undefined,
+      undefined,
+      true,
     );
   }
 
@@ -604,6 +722,9 @@ export class Channel {
         const witness = p.witness(signatureWithSighashType(signature, SIGHASH_ALL));
         return { signature, witness, tx: withWitness(p.tx, p.inputIndex, witness) };
       },
+      undefined,
+      undefined,
+      true,
     );
   }
 
@@ -631,6 +752,11 @@ export class Channel {
       (p) => ecdsaSign(p.digest, this.#keys.fundingSecret, LOW_R),
     );
   }
+}
+
+/** True in the phases that count as an open channel (Node.openChannelCount). */
+function isOpen(phase: ChannelPhase): boolean {
+  return phase === "operating" || phase === "closing";
 }
 
 /** True when `ids` lists exactly the rule ids of `warnings`, in order. */

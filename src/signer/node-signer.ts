@@ -70,6 +70,7 @@ import { StateError } from "../state/errors.js";
 import { bytesToHex } from "../util/bytes.js";
 import type { Channel } from "./channel.js";
 import type { Node } from "./node.js";
+import { retryOnConflict } from "./retry.js";
 import { recoveryId } from "../crypto/recovery.js";
 
 /** Options of a NodeSigner; every field has a default. */
@@ -258,29 +259,39 @@ export class NodeSigner {
    * signature is returned).
    */
   async signChannelAnnouncementNode(channelId: string, msg: Uint8Array): Promise<Uint8Array> {
-    return this.#node.locks.runExclusive(channelId, async () => {
-      const fields = parseChannelAnnouncement(msg);
-      const channel = await this.#gossipChannel(channelId);
-      const scidOwner = await this.#scidOwner(fields.shortChannelId);
-      const c = this.#policy.checker();
-      const established = checkOwnChannelAnnouncement(
-        fields,
-        {
-          ourNodeId: this.#node.nodeId,
-          chainHash: chainHash(this.#policy.config.network),
-          channel,
-          scidOwner,
+    return this.#node.locks.runExclusive(channelId, () =>
+      // Another writer may bind the SCID first: reload the binding and decide again.
+      retryOnConflict(
+        () => this.#signChannelAnnouncementNode(channelId, msg),
+        async () => {
+          this.#bindings.delete(channelId);
         },
-        c,
-      );
-      const verdict = this.#policy.judge(c);
-      if (channel !== undefined && channel.binding === undefined && established !== undefined) {
-        await this.#bind(channelId, established, scidOwner === channelId);
-      }
-      const sig = this.#signWithNodeKey(sha256d(msg.subarray(CHANNEL_ANNOUNCEMENT_SIGNED_OFFSET)));
-      verdict.record();
-      return sig;
-    });
+      ),
+    );
+  }
+
+  async #signChannelAnnouncementNode(channelId: string, msg: Uint8Array): Promise<Uint8Array> {
+    const fields = parseChannelAnnouncement(msg);
+    const channel = await this.#gossipChannel(channelId);
+    const scidOwner = await this.#scidOwner(fields.shortChannelId);
+    const c = this.#policy.checker();
+    const established = checkOwnChannelAnnouncement(
+      fields,
+      {
+        ourNodeId: this.#node.nodeId,
+        chainHash: chainHash(this.#policy.config.network),
+        channel,
+        scidOwner,
+      },
+      c,
+    );
+    const verdict = this.#policy.judge(c);
+    if (channel !== undefined && channel.binding === undefined && established !== undefined) {
+      await this.#bind(channelId, established, scidOwner === channelId);
+    }
+    const sig = this.#signWithNodeKey(sha256d(msg.subarray(CHANNEL_ANNOUNCEMENT_SIGNED_OFFSET)));
+    verdict.record();
+    return sig;
   }
 
   /** Commits the binding and its reverse index entry together, then caches it. */
@@ -354,22 +365,30 @@ export class NodeSigner {
     if (!(alias instanceof Uint8Array) || alias.length !== 8) {
       throw new FormatError("format/short-channel-id", "a short_channel_id is 8 bytes");
     }
-    await this.#node.locks.runExclusive(channelId, async () => {
-      const channel = await this.#gossipChannel(channelId);
-      const owner = await this.#scidOwner(alias);
-      const aliasCount = (await this.#node.store.list(`${this.#prefix}alias/${channelId}/`)).length;
-      const c = this.#policy.checker();
-      checkScidAlias(alias, { channel, owner, aliasCount, maxAliases: this.#maxScidAliases }, c);
-      const verdict = this.#policy.judge(c);
-      if (owner === undefined) {
-        const record: OwnerRecord = { channelId, kind: "alias" };
-        await this.#node.store.commit([
-          { key: this.aliasKey(channelId, alias), value: encodeState({}), expectedVersion: 0 },
-          { key: this.scidOwnerKey(alias), value: encodeState(record), expectedVersion: 0 },
-        ]);
-      }
-      verdict.record();
-    });
+    // Everything below is read from the store: a race lost to another writer is planned again.
+    await this.#node.locks.runExclusive(channelId, () =>
+      retryOnConflict(
+        () => this.#bindScidAlias(channelId, alias),
+        async () => undefined,
+      ),
+    );
+  }
+
+  async #bindScidAlias(channelId: string, alias: Uint8Array): Promise<void> {
+    const channel = await this.#gossipChannel(channelId);
+    const owner = await this.#scidOwner(alias);
+    const aliasCount = (await this.#node.store.list(`${this.#prefix}alias/${channelId}/`)).length;
+    const c = this.#policy.checker();
+    checkScidAlias(alias, { channel, owner, aliasCount, maxAliases: this.#maxScidAliases }, c);
+    const verdict = this.#policy.judge(c);
+    if (owner === undefined) {
+      const record: OwnerRecord = { channelId, kind: "alias" };
+      await this.#node.store.commit([
+        { key: this.aliasKey(channelId, alias), value: encodeState({}), expectedVersion: 0 },
+        { key: this.scidOwnerKey(alias), value: encodeState(record), expectedVersion: 0 },
+      ]);
+    }
+    verdict.record();
   }
 
   /**

@@ -17,6 +17,7 @@ import type { Approver } from "../payments/approver.js";
 import { Payments } from "../payments/payments.js";
 import { Channel } from "./channel.js";
 import { NodeSigner, type NodeSignerOptions } from "./node-signer.js";
+import { retryOnConflict } from "./retry.js";
 
 /** Where a Node gets its keys: any KeyDeriver style reduced to these functions. */
 export interface NodeKeySource {
@@ -195,10 +196,39 @@ export class Node {
     return this.locks.runExclusive(id, async () => {
       const again = this.#channels.get(id);
       if (again !== undefined) return again;
-      const channel = await Channel.create(this, id);
+      // Another writer of the store may have forgotten ids since we loaded the node record:
+      // read it afresh, and commit it unchanged with the channel (a fence against that race).
+      const channel = await this.locks.runExclusive(NODE_LOCK, () =>
+        retryOnConflict(
+          async () => {
+            await this.#reloadMeta();
+            return Channel.create(this, id, {
+              write: {
+                key: this.metaKey(),
+                value: encodeState(this.#meta.value),
+                expectedVersion: this.#meta.version,
+              },
+              committed: (version) => {
+                this.#meta = { value: this.#meta.value, version };
+              },
+            });
+          },
+          async () => undefined,
+        ),
+      );
       this.#channels.set(id, channel);
+      if (channel.phase !== "new" && channel.phase !== "closed") this.#openCount++;
       return channel;
     });
+  }
+
+  /** Reads the node record from the store (the caller holds NODE_LOCK). */
+  async #reloadMeta(): Promise<void> {
+    const meta = await this.store.get(this.metaKey());
+    if (meta === undefined) this.#meta = { value: { forgotten: [] }, version: 0 };
+    else if (meta.version !== this.#meta.version) {
+      this.#meta = { value: decodeState<NodeMeta>(meta.value), version: meta.version };
+    }
   }
 
   /** The channel with this id; StateError `state/unknown-channel` if there is none. */
@@ -246,21 +276,37 @@ export class Node {
    * (policy-channel-id-reuse). Refused unless the channel is closing or closed.
    */
   async forgetChannel(id: string): Promise<void> {
-    const channel = this.channel(id);
     await this.locks.runExclusive(id, async () => {
-      if (channel.phase !== "closing" && channel.phase !== "closed") {
-        throw new StateError("state/not-closed", `channel ${id} is ${channel.phase}`);
-      }
-      await this.locks.runExclusive(NODE_LOCK, async () => {
-        const meta: NodeMeta = { forgotten: [...this.#meta.value.forgotten, id] };
-        const [version] = await this.store.commit([
-          { key: this.metaKey(), value: encodeState(meta), expectedVersion: this.#meta.version },
-          { key: this.channelKey(id), value: null, expectedVersion: channel.version },
-        ]);
-        this.#meta = { value: meta, version: version! };
-      });
+      const forgotten = await this.locks.runExclusive(NODE_LOCK, () =>
+        retryOnConflict(
+          async () => {
+            // Fresh node record (another writer, or our own commit whose reply was lost).
+            await this.#reloadMeta();
+            if (this.#meta.value.forgotten.includes(id)) return this.#channels.get(id);
+            const channel = this.channel(id);
+            await channel.reloadLocked();
+            if (channel.phase !== "closing" && channel.phase !== "closed") {
+              throw new StateError("state/not-closed", `channel ${id} is ${channel.phase}`);
+            }
+            const meta: NodeMeta = { forgotten: [...this.#meta.value.forgotten, id] };
+            const [version] = await this.store.commit([
+              {
+                key: this.metaKey(),
+                value: encodeState(meta),
+                expectedVersion: this.#meta.version,
+              },
+              { key: this.channelKey(id), value: null, expectedVersion: channel.version },
+            ]);
+            this.#meta = { value: meta, version: version! };
+            return channel;
+          },
+          async () => undefined,
+        ),
+      );
+      // Idempotent: forgetting a forgotten id again succeeds without a change.
+      if (forgotten === undefined) return;
       this.#channels.delete(id);
-      if (channel.phase !== "closed") this.#openCount--;
+      if (forgotten.phase !== "closed") this.#openCount--;
     });
   }
 }

@@ -526,9 +526,17 @@ export function planSignHolderCommitment(
   n: number,
   c: Checker,
 ): { next: ChannelState; holder: HolderCommitmentInfo | undefined } {
-  requireOperating(state);
   assertCommitmentNumber(n);
   const cur = state.currentHolder;
+  if (
+    state.holderCommitmentBroadcast === n &&
+    cur?.commitmentNumber === n &&
+    n > state.holderRevokedThrough
+  ) {
+    // A retry: the same commitment, already recorded as signed for broadcast (even once closed).
+    return { next: state, holder: cur };
+  }
+  requireOperating(state);
   if (n <= state.holderRevokedThrough) {
     // A state rule: never demotable, so the policy refuses before anything is signed.
     c.fail("policy-commitment-holder-not-revoked", `holder commitment ${n} was revoked`);

@@ -216,6 +216,11 @@ export class VelocityTracker {
     return this.#state;
   }
 
+  /** The Store version of that state (0: no record). */
+  get version(): number {
+    return this.#version;
+  }
+
   /** Reloads the stored record (another front end sharing the store may have changed it). */
   async refresh(): Promise<void> {
     const stored = await this.#store.get(this.#key);

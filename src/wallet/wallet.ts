@@ -56,6 +56,7 @@ import type { Node } from "../signer/node.js";
 import { Allowlist, allowlistKey } from "../state/allowlist.js";
 import { decodeState, encodeState } from "../state/codec.js";
 import type { VelocityTracker } from "../state/velocity.js";
+import { retryOnConflict } from "../signer/retry.js";
 import type { StoreWrite } from "../store/store.js";
 import { bytesToHex, concatBytes, equalBytes } from "../util/bytes.js";
 import { inputClaims, outputClaims } from "./derivations.js";
@@ -160,8 +161,14 @@ export class OnchainWallet {
     const scure = parseScure(bytes);
     await this.allowlist.refresh();
     const { locks } = this.node;
+    // #sign reads the velocity and signed-tx records afresh: a lost race is simply planned again.
     return locks.runExclusive(WALLET_LOCK, () =>
-      locks.runExclusive(PAYMENT_VELOCITY_LOCK, () => this.#sign(view, scure)),
+      locks.runExclusive(PAYMENT_VELOCITY_LOCK, () =>
+        retryOnConflict(
+          () => this.#sign(view, scure),
+          async () => undefined,
+        ),
+      ),
     );
   }
 
