@@ -87,6 +87,11 @@ export interface OnchainWalletOptions extends WalletKeyOptions {
   readonly allowlist?: Allowlist;
   /** Milliseconds clock; default the node's. */
   readonly clock?: () => number;
+  /**
+   * BIP 340 auxiliary randomness of taproot signatures: "random" (default, BIP 340's
+   * recommendation) or "zero" (deterministic, as libwally signs for Core Lightning's hsmd).
+   */
+  readonly schnorrAux?: "random" | "zero";
 }
 
 /** A signed PSBT. */
@@ -130,8 +135,10 @@ export class OnchainWallet {
   /** The node's shared velocity tracker (`node.payments.velocity`). */
   readonly velocity: VelocityTracker;
   readonly #clock: () => number;
+  readonly #zeroAux: boolean;
 
   private constructor(opts: OnchainWalletOptions, allowlist: Allowlist) {
+    this.#zeroAux = opts.schnorrAux === "zero";
     this.node = opts.node;
     this.keys = new WalletKeys(opts);
     this.allowlist = allowlist;
@@ -329,7 +336,11 @@ export class OnchainWallet {
         scure.updateInput(i, { partialSig: [[Uint8Array.from(pub), sig]] }, true);
       } else {
         const msg = taprootKeySpendSighash(tx, i, prevouts!, SIGHASH_DEFAULT, tap);
-        const sig = schnorrSign(msg, taprootTweakSeckey(secret));
+        const sig = schnorrSign(
+          msg,
+          taprootTweakSeckey(secret),
+          this.#zeroAux ? new Uint8Array(32) : undefined,
+        );
         scure.updateInput(i, { tapKeySig: sig }, true);
       }
       secret.fill(0);

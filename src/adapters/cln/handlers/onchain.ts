@@ -1,0 +1,129 @@
+/**
+ * On-chain sweeps after a close, through Channel.signSweep (the Sweep rules: destination our
+ * wallet or allowlisted, fee, version, sequence, locktime), with the spent output recomposed
+ * from Warden's state: our delayed to_local (onchaind / lightningd), the peer's commitment's
+ * HTLC outputs, and justice on a revoked commitment (channeld's watchtower penalty txs).
+ */
+import { SIGHASH_ALL } from "../../../bitcoin/sighash.js";
+import type { Channel } from "../../../signer/channel.js";
+import type { SweepSource } from "../../../state/onchain-sweep.js";
+import { equalBytes } from "../../../util/bytes.js";
+import { revokedCommitmentOf, spentOutputs } from "./channel.js";
+import {
+  channelById,
+  clientChannelId,
+  clnChannelId,
+  HsmdClientError,
+  type RequestContext,
+} from "./context.js";
+import { type WireTx, WireWriter } from "./io.js";
+
+/** The channel a sweep names: the connection's (onchaind) or the request's (lightningd). */
+function sweepChannel(ctx: RequestContext, any: { peerId: Uint8Array; dbid: bigint } | undefined) {
+  return channelById(
+    ctx,
+    any === undefined ? clientChannelId(ctx) : clnChannelId(any.peerId, any.dbid),
+  );
+}
+
+async function signSweep(
+  channel: Channel,
+  w: WireTx,
+  inputIndex: number,
+  source: SweepSource,
+): Promise<Uint8Array> {
+  // hsmd signs single-input sweeps only (handle_sign_to_us_tx), always input 0.
+  if (w.tx.inputs.length !== 1 || inputIndex >= w.tx.inputs.length) {
+    throw new HsmdClientError("cln/bad-request", "bad txinput count");
+  }
+  const signed = await channel.signSweep({
+    tx: w.tx,
+    inputIndex: 0,
+    spentOutputs: spentOutputs(w),
+    source,
+  });
+  return new WireWriter(112).bitcoinSignature(signed.signature, SIGHASH_ALL).done();
+}
+
+function readAny(ctx: RequestContext): { input: number; peerId: Uint8Array; dbid: bigint } {
+  const input = ctx.r.u32();
+  const peerId = ctx.r.point();
+  const dbid = ctx.r.u64();
+  return { input, peerId, dbid };
+}
+
+function commitNumber(n: bigint): number {
+  if (n >= 1n << 48n) throw new HsmdClientError("cln/bad-request", `commitment number ${n}`);
+  return Number(n);
+}
+
+/** hsmd_sign_(any_)delayed_payment_to_us: our to_local of our broadcast commitment. */
+export async function handleDelayedPaymentToUs(ctx: RequestContext): Promise<Uint8Array> {
+  const n = commitNumber(ctx.r.u64());
+  const w = ctx.r.bitcoinTx();
+  ctx.r.varBytes16(); // wscript: recomposed by Warden
+  const any = ctx.type === 142 ? readAny(ctx) : undefined;
+  ctx.r.end();
+  return signSweep(sweepChannel(ctx, any), w, any?.input ?? 0, {
+    kind: "holder-to-local",
+    commitmentNumber: n,
+  });
+}
+
+/**
+ * hsmd_sign_(any_)remote_htlc_to_us: an HTLC output of the peer's (unrevoked) commitment at
+ * `remote_per_commitment_point`. Core Lightning sends no preimage, so only the timeout path of
+ * an HTLC we offered can be checked; a success spend is refused by the Sweep rules.
+ */
+export async function handleRemoteHtlcToUs(ctx: RequestContext): Promise<Uint8Array> {
+  const point = ctx.r.point();
+  const w = ctx.r.bitcoinTx();
+  ctx.r.varBytes16();
+  ctx.r.bool();
+  const any = ctx.type === 143 ? readAny(ctx) : undefined;
+  ctx.r.end();
+  const channel = sweepChannel(ctx, any);
+  const s = channel.state;
+  const commitment = [s.currentCounterparty, s.previousCounterparty].find(
+    (c) => c !== undefined && equalBytes(c.perCommitmentPoint, point),
+  );
+  if (commitment === undefined || w.tx.inputs.length !== 1) {
+    throw new HsmdClientError("cln/bad-request", "not an output of the peer's commitment");
+  }
+  return signSweep(channel, w, any?.input ?? 0, {
+    kind: "counterparty-htlc",
+    commitmentNumber: commitment.commitmentNumber,
+    commitmentOutputIndex: w.tx.inputs[0]!.prevout.vout,
+  });
+}
+
+/**
+ * hsmd_sign_(any_)penalty_to_us: justice on the to_local output of a revoked peer commitment
+ * (or the output of the peer's HTLC tx on it, same script); the revocation secret must be one
+ * the peer revealed to Warden. Justice on a revoked commitment's HTLC outputs is not
+ * implemented (HsmdClientError).
+ */
+export async function handlePenaltyToUs(ctx: RequestContext): Promise<Uint8Array> {
+  const secret = ctx.r.b32();
+  const w = ctx.r.bitcoinTx();
+  const wscript = ctx.r.varBytes16();
+  const any = ctx.type === 144 ? readAny(ctx) : undefined;
+  ctx.r.end();
+  const channel = sweepChannel(ctx, any);
+  const n = revokedCommitmentOf(channel, secret);
+  if (wscript[0] !== 0x63) {
+    throw new HsmdClientError("cln/unsupported", "justice on HTLC outputs is not implemented");
+  }
+  return signSweep(channel, w, any?.input ?? 0, {
+    kind: "justice-to-local",
+    commitmentNumber: n,
+  });
+}
+
+/** Requests Warden does not implement yet: a clear refusal, never a signature. */
+export async function handleNotImplemented(ctx: RequestContext): Promise<never> {
+  throw new HsmdClientError(
+    "cln/unsupported",
+    `request type ${ctx.type} is not implemented by Warden yet`,
+  );
+}
