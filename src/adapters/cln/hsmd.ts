@@ -138,7 +138,7 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [143, oc.handleRemoteHtlcToUs],
   [144, oc.handlePenaltyToUs],
   [146, oc.handleNotImplemented],
-  [147, oc.handleNotImplemented],
+  [147, oc.handleAnchorSpend],
   [149, oc.handleNotImplemented],
 ]);
 
@@ -259,6 +259,7 @@ export class Hsmd implements HsmdCore {
       store: o.store,
       policy,
       isOurWallet: (script) => this.isOurWallet(script),
+      ...(o.chain ? { chainHeight: () => o.chain!.tipHeight() } : {}),
       approver: o.approver ?? new ApproveAll(),
       ...(o.clock ? { clock: o.clock } : {}),
       ecdsaGrind: "cln",

@@ -87,6 +87,7 @@ export function chainViewFromJson(text: string): ChainView {
       return h === undefined ? undefined : j.tip - h + 1;
     },
     isSpent: (o: OutPoint) => spent.has(`${bytesToHex(o.txid)}:${o.vout}`),
+    tipHeight: () => j.tip,
   };
 }
 

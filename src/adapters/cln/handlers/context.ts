@@ -39,6 +39,8 @@ export interface ChainView {
   confirmations(txid: Uint8Array): number | undefined;
   /** True when `outpoint` is spent by a mined transaction. */
   isSpent(outpoint: OutPoint): boolean;
+  /** The chain's tip height (the Node's chain height), when known. */
+  tipHeight(): number | undefined;
 }
 
 /** Settings hsmd_dev_preinit may change. */

@@ -4,7 +4,11 @@
  * from Warden's state: our delayed to_local (onchaind / lightningd), the peer's commitment's
  * HTLC outputs, and justice on a revoked commitment (channeld's watchtower penalty txs).
  */
+import { Psbt } from "../../../bitcoin/psbt.js";
 import { SIGHASH_ALL } from "../../../bitcoin/sighash.js";
+import { signatureToDer } from "../../../crypto/signature.js";
+import { insertInputEntry, parseRawPsbt, serializeRawPsbt } from "../psbt-raw.js";
+import { signWalletInputs } from "./wallet.js";
 import type { Channel } from "../../../signer/channel.js";
 import type { SweepSource } from "../../../state/onchain-sweep.js";
 import { equalBytes } from "../../../util/bytes.js";
@@ -118,6 +122,80 @@ export async function handlePenaltyToUs(ctx: RequestContext): Promise<Uint8Array
     kind: "justice-to-local",
     commitmentNumber: n,
   });
+}
+
+/**
+ * hsmd_sign_anchorspend (lightningd CPFP of a commitment through our anchor): the wallet inputs
+ * named by hsm_utxos are signed by the on-chain wallet (as hsmd_sign_withdrawal), and the one
+ * other input must be our anchor of our current holder commitment or of an unrevoked peer
+ * commitment, signed by Channel.signSweep (Sweep rules: the change goes to our wallet or an
+ * allowlisted address, fee bounds). Reply: the PSBT with hsmd's additions (libwally layout).
+ */
+export async function handleAnchorSpend(ctx: RequestContext): Promise<Uint8Array> {
+  const peerId = ctx.r.point();
+  const dbid = ctx.r.u64();
+  const utxos = ctx.r.utxos();
+  const psbt = ctx.r.psbt();
+  ctx.r.end();
+  const channel = channelById(ctx, clnChannelId(peerId, dbid));
+  let view: Psbt;
+  try {
+    view = Psbt.parse(psbt);
+  } catch {
+    throw new HsmdClientError("cln/malformed", "bad PSBT");
+  }
+  const tx = view.tx;
+  const others = tx.inputs
+    .map((inp, i) => ({ inp, i }))
+    .filter(
+      ({ inp }) =>
+        !utxos.some(
+          (u) =>
+            equalBytes(u.outpoint.txid, inp.prevout.txid) && u.outpoint.vout === inp.prevout.vout,
+        ),
+    );
+  if (others.length !== 1) {
+    throw new HsmdClientError("cln/bad-request", "an anchor spend has exactly one anchor input");
+  }
+  const anchor = others[0]!;
+  const s = channel.state;
+  let source: SweepSource | undefined;
+  if (s.currentHolder !== undefined && equalBytes(s.currentHolder.txid, anchor.inp.prevout.txid)) {
+    source = {
+      kind: "anchor",
+      owner: "holder",
+      commitmentNumber: s.currentHolder.commitmentNumber,
+    };
+  } else {
+    const cp = [s.currentCounterparty, s.previousCounterparty].find(
+      (c) => c !== undefined && equalBytes(c.txid, anchor.inp.prevout.txid),
+    );
+    if (cp !== undefined) {
+      source = { kind: "anchor", owner: "counterparty", commitmentNumber: cp.commitmentNumber };
+    }
+  }
+  if (source === undefined) {
+    throw new HsmdClientError("cln/bad-request", "the anchor is not of a current commitment");
+  }
+  const spent = view.inputs.map((x, k) => {
+    if (x.spent === undefined) throw new HsmdClientError("cln/malformed", `input ${k}: no UTXO`);
+    return x.spent;
+  });
+  const signed = await channel.signSweep({
+    tx,
+    inputIndex: anchor.i,
+    spentOutputs: spent,
+    source,
+  });
+  const withWallet = utxos.length > 0 ? await signWalletInputs(ctx, utxos, psbt) : psbt;
+  const raw = parseRawPsbt(withWallet);
+  insertInputEntry(
+    raw,
+    anchor.i,
+    Uint8Array.of(0x02, ...channel.basepoints.fundingPubkey),
+    Uint8Array.of(...signatureToDer(signed.signature), SIGHASH_ALL),
+  );
+  return new WireWriter(148).varBytes32(serializeRawPsbt(raw)).done();
 }
 
 /** Requests Warden does not implement yet: a clear refusal, never a signature. */
