@@ -160,19 +160,31 @@ export class OnchainWallet {
   /**
    * Signs our inputs of a funding/withdrawal PSBT after every On-chain transactions rule
    * passed and the state recording it was committed; PolicyError (nothing changed) otherwise.
+   * `externalInputs`: inputs the caller has shown to be ours by other keys (e.g. a to_remote
+   * output of a peer's commitment) and signs itself once this resolves; they count as ours
+   * for the "no wallet input" check and are left unsigned here.
    */
-  async signPsbt(bytes: Uint8Array): Promise<SignedPsbt> {
+  async signPsbt(
+    bytes: Uint8Array,
+    opts: { readonly externalInputs?: readonly number[] } = {},
+  ): Promise<SignedPsbt> {
     const view = Psbt.parse(bytes);
     if (view.tx.inputs.length === 0) throw new FormatError("format/psbt", "PSBT has no inputs");
     const scure = parseScure(bytes);
     await this.allowlist.refresh();
     const { locks } = this.node;
     return locks.runExclusive(WALLET_LOCK, () =>
-      locks.runExclusive(PAYMENT_VELOCITY_LOCK, () => this.#sign(view, scure)),
+      locks.runExclusive(PAYMENT_VELOCITY_LOCK, () =>
+        this.#sign(view, scure, opts.externalInputs ?? []),
+      ),
     );
   }
 
-  async #sign(view: Psbt, scure: Transaction): Promise<SignedPsbt> {
+  async #sign(
+    view: Psbt,
+    scure: Transaction,
+    externalInputs: readonly number[],
+  ): Promise<SignedPsbt> {
     const { node } = this;
     const { policy, store } = node;
     const tx = view.tx;
@@ -204,7 +216,8 @@ export class OnchainWallet {
         sighashType: info.sighashType,
       });
     }
-    if (!owned.some((o) => o !== undefined)) {
+    const external = externalInputs.filter((i) => i >= 0 && i < tx.inputs.length);
+    if (!owned.some((o) => o !== undefined) && external.length === 0) {
       throw new FormatError("wallet/no-wallet-inputs", "no input re-derives to a wallet key");
     }
     if (owned.some((o) => o?.kind === "p2tr") && inputs.some((x) => x.spent === undefined)) {
