@@ -42,7 +42,12 @@ import {
   planValidateHolderCommitment,
 } from "../state/transitions.js";
 // On-chain operations (HTLC transactions, sweeps, channel announcement).
-import { SIGHASH_ALL, segwitV0Sighash } from "../bitcoin/sighash.js";
+import {
+  SIGHASH_ALL,
+  SIGHASH_ANYONECANPAY,
+  SIGHASH_SINGLE,
+  segwitV0Sighash,
+} from "../bitcoin/sighash.js";
 import { deriveRevocationPrivkey } from "../bolt3/key-derivation.js";
 import {
   htlcSuccessWitness,
@@ -71,6 +76,8 @@ import {
 import type { PaymentScope } from "../payments/payments.js";
 import type { PaymentsOutcome } from "../policy/rules/payments.js";
 import type { Node } from "./node.js";
+
+const SIGHASH_SINGLE_ANYONECANPAY = SIGHASH_SINGLE | SIGHASH_ANYONECANPAY;
 
 /** Our signatures on a counterparty commitment (compact 64-byte form). */
 export interface CommitmentSignatures {
@@ -537,12 +544,13 @@ export class Channel {
       (p) => {
         if ("refused" in p) throw new StateError("state/refused", "nothing to sign");
         const script = p.htlcTx.htlcWitnessScript;
+        const acp = req.anyoneCanPay === true;
         const digest = segwitV0Sighash(
           p.signTx,
           p.inputIndex,
           script,
           p.htlcTx.inputValueSat,
-          SIGHASH_ALL,
+          acp ? SIGHASH_SINGLE_ANYONECANPAY : SIGHASH_ALL,
         );
         const key = derivePrivkey(
           this.#keys.htlcBaseSecret,
@@ -550,6 +558,10 @@ export class Channel {
           this.#keys.basepoints.htlcBasepoint,
         );
         const signature = ecdsaSign(digest, key, this.#node.ecdsaOptions);
+        // Without the preimage or with the node's fee inputs still to come, no witness.
+        if (acp || (p.htlcTx.kind === "htlc-success" && p.preimage === undefined)) {
+          return { signature, witness: [], tx: p.signTx };
+        }
         const witness =
           p.preimage !== undefined
             ? htlcSuccessWitness(

@@ -162,11 +162,16 @@ export class OnchainWallet {
    * passed and the state recording it was committed; PolicyError (nothing changed) otherwise.
    * `externalInputs`: inputs the caller has shown to be ours by other keys (e.g. a to_remote
    * output of a peer's commitment) and signs itself once this resolves; they count as ours
-   * for the "no wallet input" check and are left unsigned here.
+   * for the "no wallet input" check and are left unsigned here. `externalOutputs`: outputs the
+   * caller has shown to pay us by other keys (e.g. our HTLC tx's delayed output), counted as
+   * our wallet's.
    */
   async signPsbt(
     bytes: Uint8Array,
-    opts: { readonly externalInputs?: readonly number[] } = {},
+    opts: {
+      readonly externalInputs?: readonly number[];
+      readonly externalOutputs?: readonly number[];
+    } = {},
   ): Promise<SignedPsbt> {
     const view = Psbt.parse(bytes);
     if (view.tx.inputs.length === 0) throw new FormatError("format/psbt", "PSBT has no inputs");
@@ -175,7 +180,7 @@ export class OnchainWallet {
     const { locks } = this.node;
     return locks.runExclusive(WALLET_LOCK, () =>
       locks.runExclusive(PAYMENT_VELOCITY_LOCK, () =>
-        this.#sign(view, scure, opts.externalInputs ?? []),
+        this.#sign(view, scure, opts.externalInputs ?? [], opts.externalOutputs ?? []),
       ),
     );
   }
@@ -184,6 +189,7 @@ export class OnchainWallet {
     view: Psbt,
     scure: Transaction,
     externalInputs: readonly number[],
+    externalOutputs: readonly number[],
   ): Promise<SignedPsbt> {
     const { node } = this;
     const { policy, store } = node;
@@ -245,6 +251,7 @@ export class OnchainWallet {
     const outputs: OnchainOutputFacts[] = tx.outputs.map((out, i) => {
       const f = funded.get(i);
       if (f !== undefined) return f;
+      if (externalOutputs.includes(i)) return { kind: "wallet" };
       const claims = outputClaims(scure, i);
       if (this.keys.match(out.script, claims) !== undefined || node.isOurWallet(out.script)) {
         return { kind: "wallet" };

@@ -137,9 +137,9 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [142, oc.handleDelayedPaymentToUs],
   [143, oc.handleRemoteHtlcToUs],
   [144, oc.handlePenaltyToUs],
-  [146, oc.handleNotImplemented],
+  [146, oc.handleLocalHtlcTx],
   [147, oc.handleAnchorSpend],
-  [149, oc.handleNotImplemented],
+  [149, oc.handleHtlcTxMingle],
 ]);
 
 /**

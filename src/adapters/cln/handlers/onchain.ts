@@ -5,7 +5,7 @@
  * HTLC outputs, and justice on a revoked commitment (channeld's watchtower penalty txs).
  */
 import { Psbt } from "../../../bitcoin/psbt.js";
-import { SIGHASH_ALL } from "../../../bitcoin/sighash.js";
+import { SIGHASH_ALL, SIGHASH_ANYONECANPAY, SIGHASH_SINGLE } from "../../../bitcoin/sighash.js";
 import { signatureToDer } from "../../../crypto/signature.js";
 import { insertInputEntry, parseRawPsbt, serializeRawPsbt } from "../psbt-raw.js";
 import { signWalletInputs } from "./wallet.js";
@@ -196,6 +196,77 @@ export async function handleAnchorSpend(ctx: RequestContext): Promise<Uint8Array
     Uint8Array.of(...signatureToDer(signed.signature), SIGHASH_ALL),
   );
   return new WireWriter(148).varBytes32(serializeRawPsbt(raw)).done();
+}
+
+/**
+ * hsmd_sign_any_local_htlc_tx: our HTLC-success / HTLC-timeout tx of our (broadcast) holder
+ * commitment, through Channel.signHolderHtlcTx (HTLC transaction rules, recomposed from
+ * state). With anchors it is signed SIGHASH_SINGLE|ANYONECANPAY, as hsmd does, for lightningd
+ * to add fee inputs (hsmd_sign_htlc_tx_mingle); an HTLC-success is signed without the preimage,
+ * which Core Lightning never shows its signer (the signature is useless without it).
+ */
+export async function handleLocalHtlcTx(ctx: RequestContext): Promise<Uint8Array> {
+  const n = commitNumber(ctx.r.u64());
+  const w = ctx.r.bitcoinTx();
+  ctx.r.varBytes16(); // wscript: recomposed by Warden
+  const anchors = ctx.r.bool();
+  const any = readAny(ctx);
+  ctx.r.end();
+  if (w.tx.inputs.length !== 1 || any.input !== 0) {
+    throw new HsmdClientError("cln/bad-request", "bad txinput count");
+  }
+  const channel = channelById(ctx, clnChannelId(any.peerId, any.dbid));
+  const signed = await channel.signHolderHtlcTx({
+    commitmentNumber: n,
+    commitmentOutputIndex: w.tx.inputs[0]!.prevout.vout,
+    tx: w.tx,
+    anyoneCanPay: anchors,
+    preimageByNode: true,
+  });
+  return new WireWriter(112)
+    .bitcoinSignature(
+      signed.signature,
+      anchors ? SIGHASH_SINGLE | SIGHASH_ANYONECANPAY : SIGHASH_ALL,
+    )
+    .done();
+}
+
+/**
+ * hsmd_sign_htlc_tx_mingle: lightningd added wallet inputs (and change) to our anchors HTLC tx
+ * signed SIGHASH_SINGLE|ANYONECANPAY. The HTLC input / output pair is checked again through
+ * Channel.signHolderHtlcTx (the pair must be BOLT 3's, everything else a fee bump; that
+ * signature is not used), then the wallet inputs are signed by the on-chain wallet with the
+ * HTLC tx's delayed output counted as ours.
+ */
+export async function handleHtlcTxMingle(ctx: RequestContext): Promise<Uint8Array> {
+  const peerId = ctx.r.point();
+  const dbid = ctx.r.u64();
+  const utxos = ctx.r.utxos();
+  const psbt = ctx.r.psbt();
+  ctx.r.end();
+  const channel = channelById(ctx, clnChannelId(peerId, dbid));
+  let view: Psbt;
+  try {
+    view = Psbt.parse(psbt);
+  } catch {
+    throw new HsmdClientError("cln/malformed", "bad PSBT");
+  }
+  const holder = channel.state.currentHolder;
+  const k = view.tx.inputs.findIndex(
+    (i) => holder !== undefined && equalBytes(i.prevout.txid, holder.txid),
+  );
+  if (holder === undefined || k < 0) {
+    throw new HsmdClientError("cln/bad-request", "no HTLC input of our current commitment");
+  }
+  await channel.signHolderHtlcTx({
+    commitmentNumber: holder.commitmentNumber,
+    commitmentOutputIndex: view.tx.inputs[k]!.prevout.vout,
+    tx: view.tx,
+    anyoneCanPay: true,
+    preimageByNode: true,
+  });
+  const reply = await signWalletInputs(ctx, utxos, psbt, [k]);
+  return new WireWriter(150).varBytes32(reply).done();
 }
 
 /** Requests Warden does not implement yet: a clear refusal, never a signature. */

@@ -134,6 +134,7 @@ export async function signWalletInputs(
   ctx: RequestContext,
   utxos: readonly HsmUtxo[],
   psbt: Uint8Array,
+  ourOutputs: readonly number[] = [],
 ): Promise<Uint8Array> {
   let scure: Transaction;
   try {
@@ -155,9 +156,10 @@ export async function signWalletInputs(
       );
     }
   }
-  const signed = await ctx.core
-    .wallet()
-    .signPsbt(scure.toPSBT(0), { externalInputs: close.map((c) => c.index) });
+  const signed = await ctx.core.wallet().signPsbt(scure.toPSBT(0), {
+    externalInputs: close.map((c) => c.index),
+    externalOutputs: ourOutputs,
+  });
   const result = Transaction.fromPSBT(signed.psbt, SCURE_OPTS);
   const raw = parseRawPsbt(psbt);
   const pathZero = new Uint8Array(4);
