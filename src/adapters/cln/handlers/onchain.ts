@@ -76,8 +76,8 @@ export async function handleDelayedPaymentToUs(ctx: RequestContext): Promise<Uin
 
 /**
  * hsmd_sign_(any_)remote_htlc_to_us: an HTLC output of the peer's (unrevoked) commitment at
- * `remote_per_commitment_point`. Core Lightning sends no preimage, so only the timeout path of
- * an HTLC we offered can be checked; a success spend is refused by the Sweep rules.
+ * `remote_per_commitment_point`, swept to us (Sweep rules). Core Lightning sends no preimage:
+ * a success spend is signed without it (the signature is useless without the preimage).
  */
 export async function handleRemoteHtlcToUs(ctx: RequestContext): Promise<Uint8Array> {
   const point = ctx.r.point();
@@ -98,6 +98,7 @@ export async function handleRemoteHtlcToUs(ctx: RequestContext): Promise<Uint8Ar
     kind: "counterparty-htlc",
     commitmentNumber: commitment.commitmentNumber,
     commitmentOutputIndex: w.tx.inputs[0]!.prevout.vout,
+    preimageByNode: true,
   });
 }
 
