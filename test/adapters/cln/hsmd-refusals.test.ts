@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { WireReader } from "../../../src/adapters/cln/handlers/io.js";
 import { Hsmd, HsmdClientError, type HsmdConnection } from "../../../src/adapters/cln/hsmd.js";
 import {
   chainViewFromJson,
@@ -161,8 +162,7 @@ test("policy refusal: a commitment that takes our balance without an HTLC is ref
   const { hsmd, conns } = await prefix(msgs, 193);
   const conn = conns[req.conn.n]!;
   // Move 1000 sat from our to_remote output to the peer's to_local output in the node's tx.
-  const r = await import("../../../src/adapters/cln/handlers/io.js");
-  const reader = new r.WireReader(req.bytes);
+  const reader = new WireReader(req.bytes);
   const w = reader.bitcoinTx();
   const outs = w.tx.outputs.map((o) => o.value);
   const hex = bytesToHex(req.bytes);

@@ -147,7 +147,7 @@ export async function handleCheckPubkey(ctx: RequestContext): Promise<Uint8Array
   return new WireWriter(128).bool(true).done();
 }
 
-/** hsmd_check_bip86_pubkey: only for 64-byte (mnemonic) secrets, as hsmd. */
+/** hsmd_check_bip86_pubkey: only for 64-byte (mnemonic) secrets; a mismatch aborts, as hsmd. */
 export async function handleCheckBip86Pubkey(ctx: RequestContext): Promise<Uint8Array> {
   const index = ctx.r.u32();
   const pub = ctx.r.point();
@@ -158,7 +158,11 @@ export async function handleCheckBip86Pubkey(ctx: RequestContext): Promise<Uint8
   }
   if (index >= 0x80000000) throw new HsmdClientError("cln/bad-request", `index ${index} too great`);
   const ours = base.derivePath([0, index]).publicKey;
-  return new WireWriter(156).bool(equalBytes(ours, pub)).done();
+  if (!equalBytes(ours, pub)) {
+    throw new HsmdClientError("cln/bad-request", `BIP86 derivation index ${index} differed`);
+  }
+  ctx.core.noteWalletIndex(index);
+  return new WireWriter(156).bool(true).done();
 }
 
 /** hsmd_ecdh_req: NodeSigner.ecdh (policy-ecdh-rate). */
