@@ -18,12 +18,7 @@ import { TESTNET_VERSIONS, MAINNET_VERSIONS } from "../../../keys/bip32.js";
 import { bip86Script } from "../../../keys/xpub.js";
 import { decodeState } from "../../../state/codec.js";
 import { bytesToHex, concatBytes, constantTimeEqual, equalBytes } from "../../../util/bytes.js";
-import {
-  CAPABILITIES,
-  HSM_VERSION,
-  PREAPPROVE_CHECK_CAPABILITIES,
-  ROOT_PERMISSIONS,
-} from "../permissions.js";
+import { CAPABILITIES, HSM_VERSION, PREAPPROVE_CHECK_CAPABILITIES } from "../permissions.js";
 import {
   channelById,
   clientChannelId,
@@ -118,11 +113,8 @@ export function readClientHsmfd(ctx: RequestContext): {
   const perms = ctx.r.u64();
   ctx.r.end();
   if (perms >= 1n << 32n) throw new HsmdClientError("cln/malformed", "permissions out of range");
+  // lightningd decides what each subdaemon may do, as with hsmd (it holds MASTER itself).
   const permissions = Number(perms);
-  // A client may never get more than the root connection may do, nor MASTER.
-  if ((permissions & 1024) !== 0 && (ROOT_PERMISSIONS & permissions) !== permissions) {
-    throw new HsmdClientError("cln/not-permitted", "a client cannot be given MASTER");
-  }
   return { peerId, dbid, permissions };
 }
 
