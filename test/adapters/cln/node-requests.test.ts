@@ -64,7 +64,6 @@ test("sign_message and BIP 137 recover to the node key and wallet key", async ()
   const digest = sha256d(concatBytes(enc("Lightning Signed Message:"), msg));
   assert.equal(recovered(digest, r1.subarray(2)), bytesToHex(d.nodeId()));
   // A serialized transaction is not a message (policy-message-prefix).
-  const tx = hexToBytes("02000000000100000000");
   const txLike = concatBytes(
     hexToBytes("0200000001"),
     new Uint8Array(32),
