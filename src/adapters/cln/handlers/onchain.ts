@@ -10,8 +10,9 @@ import { signatureToDer } from "../../../crypto/signature.js";
 import { insertInputEntry, parseRawPsbt, serializeRawPsbt } from "../psbt-raw.js";
 import { signWalletInputs } from "./wallet.js";
 import type { Channel } from "../../../signer/channel.js";
-import type { SweepSource } from "../../../state/onchain-sweep.js";
-import { equalBytes } from "../../../util/bytes.js";
+import type { RevokedHtlc, SweepSource } from "../../../state/onchain-sweep.js";
+import { ripemd160 } from "../../../crypto/hash.js";
+import { bytesToHex, equalBytes } from "../../../util/bytes.js";
 import { revokedCommitmentOf, spentOutputs } from "./channel.js";
 import {
   channelById,
@@ -103,10 +104,12 @@ export async function handleRemoteHtlcToUs(ctx: RequestContext): Promise<Uint8Ar
 }
 
 /**
- * hsmd_sign_(any_)penalty_to_us: justice on the to_local output of a revoked peer commitment
- * (or the output of the peer's HTLC tx on it, same script); the revocation secret must be one
- * the peer revealed to Warden. Justice on a revoked commitment's HTLC outputs is not
- * implemented (HsmdClientError).
+ * hsmd_sign_(any_)penalty_to_us: justice on a revoked peer commitment, the revocation secret
+ * being one the peer revealed to Warden: its to_local output (or the output of the peer's HTLC
+ * tx on it, same script), or one of its HTLC outputs. Core Lightning sends only the HTLC's
+ * script; the HTLC is found in Warden's payments ledger (same channel, the script's
+ * RIPEMD160(payment_hash) and, for an HTLC we offered, expiry) and Channel.signSweep then
+ * rebuilds its script from it and the revoked commitment's keys (Sweep rules apply).
  */
 export async function handlePenaltyToUs(ctx: RequestContext): Promise<Uint8Array> {
   const secret = ctx.r.b32();
@@ -116,13 +119,54 @@ export async function handlePenaltyToUs(ctx: RequestContext): Promise<Uint8Array
   ctx.r.end();
   const channel = sweepChannel(ctx, any);
   const n = revokedCommitmentOf(channel, secret);
-  if (wscript[0] !== 0x63) {
-    throw new HsmdClientError("cln/unsupported", "justice on HTLC outputs is not implemented");
+  if (wscript[0] === 0x63) {
+    return signSweep(channel, w, any?.input ?? 0, {
+      kind: "justice-to-local",
+      commitmentNumber: n,
+    });
   }
-  return signSweep(channel, w, any?.input ?? 0, {
-    kind: "justice-to-local",
-    commitmentNumber: n,
-  });
+  // Several ledger HTLCs may share the hash (multi-part payments): the first one whose
+  // rebuilt script is the spent output's is signed; the others are refused unsigned.
+  let last: unknown;
+  for (const htlc of revokedHtlcsOf(ctx, channel.id, wscript)) {
+    try {
+      return await signSweep(channel, w, any?.input ?? 0, {
+        kind: "justice-htlc",
+        commitmentNumber: n,
+        htlc,
+      });
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last ?? new HsmdClientError("cln/bad-request", "no known HTLC has this script");
+}
+
+/** Candidate HTLCs (seen from the peer's commitment) whose script `wscript` may be. */
+function revokedHtlcsOf(
+  ctx: RequestContext,
+  channelId: string,
+  wscript: Uint8Array,
+): RevokedHtlc[] {
+  const hex = bytesToHex(wscript);
+  const out: RevokedHtlc[] = [];
+  const seen = new Set<string>();
+  for (const rec of ctx.core.node().payments.records().values()) {
+    if (!hex.includes(bytesToHex(ripemd160(rec.paymentHash)))) continue;
+    for (const h of rec.htlcs) {
+      if (h.channelId !== channelId) continue;
+      const key = `${h.direction}:${h.cltvExpiry}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      // On the peer's commitment an HTLC we offered is one it received, and vice versa.
+      out.push({
+        direction: h.direction === "offered" ? "received" : "offered",
+        paymentHash: rec.paymentHash,
+        cltvExpiry: h.cltvExpiry,
+      });
+    }
+  }
+  return out;
 }
 
 /**
