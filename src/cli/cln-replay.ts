@@ -51,8 +51,10 @@ export function parseClnReplayArgs(argv: readonly string[]): ClnReplayArgs {
 export async function runClnReplay(argv: readonly string[]): Promise<ReplaySummary> {
   const args = parseClnReplayArgs(argv);
   const messages = parseSession(readFileSync(args.session, "utf8"));
+  const secret = await readHsmSecretFile(args.hsmSecretFile);
   const summary = await replaySession(messages, {
-    hsmSecret: readHsmSecretFile(args.hsmSecretFile),
+    hsmSecret: secret.secret,
+    hsmSecretType: secret.type,
     ...(args.chainFile ? { chain: chainViewFromJson(readFileSync(args.chainFile, "utf8")) } : {}),
     allowlist: args.allowlist,
     onDifference: (seq, name, lines) => {

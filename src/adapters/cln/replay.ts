@@ -12,6 +12,7 @@
 import { readFileSync } from "node:fs";
 import { parseTx, txid as txidOf, type OutPoint } from "../../bitcoin/tx.js";
 import { decodeInvoice } from "../../bolt11/decode.js";
+import { parseHsmSecret } from "../../keys/hsm-secret.js";
 import { MemoryStore } from "../../store/memory-store.js";
 import type { Store } from "../../store/store.js";
 import { bytesToHex, equalBytes, hexToBytes } from "../../util/bytes.js";
@@ -40,6 +41,8 @@ export interface RecordedMessage {
 /** Replay settings. */
 export interface ReplayOptions {
   readonly hsmSecret: Uint8Array;
+  /** hsm_secret_type reported by hsmd_init (0 = plain). */
+  readonly hsmSecretType?: number;
   readonly chain?: ChainView;
   /** Allowlisted destination addresses. */
   readonly allowlist?: readonly string[];
@@ -131,6 +134,7 @@ export async function replaySession(
     const msgs = messages.filter((m) => m.proc === proc);
     const hsmd = await Hsmd.open({
       hsmSecret: opts.hsmSecret,
+      ...(opts.hsmSecretType !== undefined ? { hsmSecretType: opts.hsmSecretType } : {}),
       store,
       ...(opts.chain ? { chain: opts.chain } : {}),
       ...(opts.allowlist ? { allowlist: opts.allowlist } : {}),
@@ -186,11 +190,20 @@ export async function replaySession(
   return summary;
 }
 
-/** Reads an hsm_secret file: 32 or 64 raw bytes, or their hex. */
-export function readHsmSecretFile(path: string): Uint8Array {
-  const raw = readFileSync(path);
-  if (raw.length === 32 || raw.length === 64) return new Uint8Array(raw);
-  const text = raw.toString("utf8").trim();
-  if (/^([0-9a-fA-F]{64}|[0-9a-fA-F]{128})$/.test(text)) return hexToBytes(text.toLowerCase());
-  throw new Error(`${path}: not a 32/64-byte hsm_secret (raw or hex)`);
+/**
+ * Reads an hsm_secret file: Core Lightning's formats (plain, encrypted with `passphrase`,
+ * BIP 39 mnemonic; parseHsmSecret), or the hex of a 32/64-byte secret (as the golden
+ * hsm_secret-*.hex files).
+ */
+export async function readHsmSecretFile(
+  path: string,
+  passphrase?: string,
+): Promise<{ secret: Uint8Array; type: number }> {
+  const raw = new Uint8Array(readFileSync(path));
+  const text = Buffer.from(raw).toString("utf8").trim();
+  if (/^([0-9a-fA-F]{64}|[0-9a-fA-F]{128})$/.test(text)) {
+    return { secret: hexToBytes(text.toLowerCase()), type: 0 };
+  }
+  const parsed = await parseHsmSecret(raw, passphrase);
+  return { secret: parsed.secret, type: parsed.type };
 }

@@ -13,8 +13,9 @@ import { decodeUnsignedInvoice } from "../../../bolt11/decode.js";
 import { signRecoverable } from "../../../bolt11/sign.js";
 import { derivePrivkey } from "../../../bolt3/key-derivation.js";
 import { hash160, sha256, sha256d, taggedHash } from "../../../crypto/hash.js";
-import { ecdsaSign, publicKey, schnorrSign, seckeyTweakAdd } from "../../../crypto/secp256k1.js";
+import { ecdsaSign, publicKey, schnorrSign } from "../../../crypto/secp256k1.js";
 import { TESTNET_VERSIONS, MAINNET_VERSIONS } from "../../../keys/bip32.js";
+import { clnBolt12AliasSecret, clnBolt12PayerSecret } from "../../../keys/cln.js";
 import { bip86Script } from "../../../keys/xpub.js";
 import { decodeState } from "../../../state/codec.js";
 import { bytesToHex, concatBytes, constantTimeEqual, equalBytes } from "../../../util/bytes.js";
@@ -343,14 +344,7 @@ export async function handleSignBolt12(ctx: RequestContext): Promise<Uint8Array>
   ctx.r.end();
   const digest = bolt12Digest(messageName, fieldName, merkle);
   const d = ctx.core.deriver;
-  let secret: Uint8Array;
-  if (tweak.length === 0) {
-    secret = d.nodeSecret();
-  } else {
-    const base = d.bolt12BaseSecret();
-    secret = seckeyTweakAdd(base, sha256(concatBytes(publicKey(base), tweak)));
-    base.fill(0);
-  }
+  const secret = tweak.length === 0 ? d.nodeSecret() : clnBolt12PayerSecret(d, tweak);
   try {
     return new WireWriter(125).bytes(schnorrSign(digest, secret, new Uint8Array(32))).done();
   } finally {
@@ -368,13 +362,7 @@ export async function handleSignBolt12v2(ctx: RequestContext): Promise<Uint8Arra
   ctx.r.end();
   const digest = bolt12Digest(messageName, fieldName, merkle);
   const d = ctx.core.deriver;
-  const node = d.nodeSecret();
-  let secret = node;
-  if (tweak.length > 0) {
-    const baseSecret = d.deriveSecret(info);
-    secret = seckeyTweakAdd(node, sha256(concatBytes(baseSecret, tweak)));
-    node.fill(0);
-  }
+  const secret = tweak.length > 0 ? clnBolt12AliasSecret(d, info, tweak) : d.nodeSecret();
   try {
     return new WireWriter(141).bytes(schnorrSign(digest, secret, new Uint8Array(32))).done();
   } finally {
