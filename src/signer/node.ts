@@ -69,6 +69,11 @@ export interface NodeOptions {
    * hsmd): policy-commitment-payment-settled-preimage cannot run and is skipped.
    */
   preimagesUnavailable?: boolean;
+  /**
+   * The peer's node id of channel `channelId`, when the node's channel ids carry it (Core
+   * Lightning's): lets an unannounced channel's alias channel_updates be signed in our direction.
+   */
+  peerOf?: (channelId: string) => Uint8Array | undefined;
 }
 
 /** Lock key for node-wide records (taken inside a channel lock, never the other way round). */
@@ -93,6 +98,8 @@ export class Node {
     ((channelId: string, commitmentNumber: number) => boolean) | undefined;
   /** Wall clock in milliseconds (injected in tests). */
   readonly clock: () => number;
+  /** The peer of a channel, when known (NodeOptions.peerOf). */
+  readonly peerOf: (channelId: string) => Uint8Array | undefined;
   /** The node's protocol never reveals preimages (NodeOptions.preimagesUnavailable). */
   readonly preimagesUnavailable: boolean;
   /** How channel and gossip signatures are made (low-R, grinding style). */
@@ -117,6 +124,7 @@ export class Node {
     this.watchtowerAttested = opts.watchtowerAttested;
     this.clock = opts.clock ?? Date.now;
     this.preimagesUnavailable = opts.preimagesUnavailable === true;
+    this.peerOf = opts.peerOf ?? (() => undefined);
     this.ecdsaOptions = Object.freeze(
       opts.ecdsaGrind === "cln" ? { lowR: true, grind: "cln" as const } : { lowR: true },
     );

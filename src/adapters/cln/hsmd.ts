@@ -268,6 +268,7 @@ export class Hsmd implements HsmdCore {
       ecdsaGrind: "cln",
       // Core Lightning's hsmd wire never carries a preimage.
       preimagesUnavailable: true,
+      peerOf: (id) => parseClnChannelId(id)?.peerId,
     });
     // hsmd spends wallet UTXOs with m/0/0/k, or BIP 86 m/86'/0'/0'/0/k for a mnemonic secret.
     const bip86 = d.bip86Base();

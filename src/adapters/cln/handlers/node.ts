@@ -214,8 +214,8 @@ async function scidOwner(ctx: RequestContext, scid: Uint8Array): Promise<string 
  * hsmd_cupdate_sig_req: NodeSigner.signChannelUpdate for the channel owning the SCID. Core
  * Lightning also signs updates under its local SCID alias (option_scid_alias, never announced);
  * an alias not yet bound is bound to the one operating channel whose direction bit is ours
- * toward its peer — with several candidates the request is refused (the alias cannot be
- * attributed). The reply is the channel_update with our signature in place.
+ * toward its peer (among several, the one without an alias yet) — otherwise the request is
+ * refused (the alias cannot be attributed). The reply is the channel_update with our signature in place.
  */
 export async function handleChannelUpdate(ctx: RequestContext): Promise<Uint8Array> {
   const cu = ctx.r.varBytes16();
@@ -237,12 +237,20 @@ export async function handleChannelUpdate(ctx: RequestContext): Promise<Uint8Arr
       const ourDirection = bytesToHex(node.nodeId) < peer ? 0 : 1;
       return ourDirection === direction;
     });
-    if (candidates.length !== 1) {
+    // Core Lightning gives each channel one local alias: prefer the channels without one yet.
+    const fresh: string[] = [];
+    for (const id of candidates) {
+      const bound = await node.store.list(node.nodeSigner.aliasKey(id, new Uint8Array(0)));
+      if (bound.length === 0) fresh.push(id);
+    }
+    const pick = fresh.length === 1 ? fresh : candidates;
+    if (pick.length !== 1) {
       throw new HsmdClientError(
         "cln/unknown-scid",
         `channel_update for unbound short_channel_id ${bytesToHex(u.shortChannelId)}`,
       );
     }
+    candidates.splice(0, candidates.length, pick[0]!);
     channelId = candidates[0]!;
     await node.nodeSigner.bindScidAlias(channelId, u.shortChannelId);
   }
