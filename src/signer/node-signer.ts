@@ -25,6 +25,7 @@
  * The node secret is fetched from the key source for each signature and wiped after use; it
  * never appears in an error, log or stored record.
  */
+import { compareBytes } from "../bolt3/scripts.js";
 import { chainHash } from "../bolt7/chain-hash.js";
 import { CHANNEL_UPDATE_SIGNED_OFFSET, decodeChannelUpdate } from "../bolt7/channel-update.js";
 import {
@@ -103,8 +104,6 @@ export interface SignedMessage {
   readonly recoverable: Uint8Array;
 }
 
-/** Low-R signatures, as LDK and Core Lightning produce gossip signatures. */
-const LOW_R = { lowR: true } as const;
 const PREFIX_BYTES = new TextEncoder().encode(SIGNED_MESSAGE_PREFIX);
 
 /** Persisted form of a binding. */
@@ -216,12 +215,18 @@ export class NodeSigner {
     }
     const setup = channel.state.setup;
     if (setup === undefined) return undefined;
+    const peer = this.#node.peerOf(channelId);
     return {
       id: channelId,
       fundingPubkey: channel.basepoints.fundingPubkey,
       counterpartyFundingPubkey: setup.counterpartyBasepoints.fundingPubkey,
       fundingVout: setup.fundingOutpoint.vout,
       binding: await this.binding(channelId),
+      ...(peer === undefined
+        ? {}
+        : {
+            ourDirection: compareBytes(this.#node.nodeId, peer) < 0 ? (0 as const) : (1 as const),
+          }),
     };
   }
 
@@ -229,7 +234,7 @@ export class NodeSigner {
   #signWithNodeKey(digest: Uint8Array, plain = false): Uint8Array {
     const secret = this.#node.keys.nodeSecret();
     try {
-      return ecdsaSign(digest, secret, plain ? undefined : LOW_R);
+      return ecdsaSign(digest, secret, plain ? undefined : this.#node.ecdsaOptions);
     } finally {
       secret.fill(0);
     }

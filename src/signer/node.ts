@@ -15,6 +15,7 @@ import { KeyedMutex } from "../util/async-lock.js";
 import { bytesToHex } from "../util/bytes.js";
 import type { Approver } from "../payments/approver.js";
 import { Payments } from "../payments/payments.js";
+import type { EcdsaSignOptions } from "../crypto/secp256k1.js";
 import { Channel } from "./channel.js";
 import { NodeSigner, type NodeSignerOptions } from "./node-signer.js";
 import { retryOnConflict } from "./retry.js";
@@ -59,6 +60,21 @@ export interface NodeOptions {
   approver?: Approver;
   /** Options of the node-key signer (`Node.nodeSigner`): ECDH rate window, its clock. */
   nodeSigner?: NodeSignerOptions;
+  /**
+   * Low-R grinding of channel and gossip signatures: "core" (Bitcoin Core / LDK, default) or
+   * "cln" (Core Lightning's sign_hash), so a drop-in signer's signatures are byte-identical.
+   */
+  ecdsaGrind?: "core" | "cln";
+  /**
+   * True when the node's protocol never reveals preimages to the signer (Core Lightning's
+   * hsmd): policy-commitment-payment-settled-preimage cannot run and is skipped.
+   */
+  preimagesUnavailable?: boolean;
+  /**
+   * The peer's node id of channel `channelId`, when the node's channel ids carry it (Core
+   * Lightning's): lets an unannounced channel's alias channel_updates be signed in our direction.
+   */
+  peerOf?: (channelId: string) => Uint8Array | undefined;
 }
 
 /** Lock key for node-wide records (taken inside a channel lock, never the other way round). */
@@ -83,6 +99,12 @@ export class Node {
     ((channelId: string, commitmentNumber: number) => boolean) | undefined;
   /** Wall clock in milliseconds (injected in tests). */
   readonly clock: () => number;
+  /** The peer of a channel, when known (NodeOptions.peerOf). */
+  readonly peerOf: (channelId: string) => Uint8Array | undefined;
+  /** The node's protocol never reveals preimages (NodeOptions.preimagesUnavailable). */
+  readonly preimagesUnavailable: boolean;
+  /** How channel and gossip signatures are made (low-R, grinding style). */
+  readonly ecdsaOptions: EcdsaSignOptions;
   /** Per-channel locks; node-wide changes take the lock of the node key. */
   readonly locks = new KeyedMutex();
   readonly #channels = new Map<string, Channel>();
@@ -102,6 +124,11 @@ export class Node {
     this.fundingState = opts.fundingState ?? (() => undefined);
     this.watchtowerAttested = opts.watchtowerAttested;
     this.clock = opts.clock ?? Date.now;
+    this.preimagesUnavailable = opts.preimagesUnavailable === true;
+    this.peerOf = opts.peerOf ?? (() => undefined);
+    this.ecdsaOptions = Object.freeze(
+      opts.ecdsaGrind === "cln" ? { lowR: true, grind: "cln" as const } : { lowR: true },
+    );
     this.#nodeSignerOptions = opts.nodeSigner ?? {};
     this.nodeId = opts.keys.nodeId();
     this.#prefix = `node/${bytesToHex(this.nodeId)}/`;
@@ -273,9 +300,11 @@ export class Node {
 
   /**
    * Forgets a closed channel: removes its state and records its id so it is never reused
-   * (policy-channel-id-reuse). Refused unless the channel is closing or closed.
+   * (policy-channel-id-reuse). Refused unless the channel is closing or closed, or the caller
+   * asserts `closedOnChain` (its funding output was spent by a transaction Warden did not sign
+   * for broadcast, e.g. the peer's commitment): forgetting only stops all signing for it.
    */
-  async forgetChannel(id: string): Promise<void> {
+  async forgetChannel(id: string, opts: { closedOnChain?: boolean } = {}): Promise<void> {
     await this.locks.runExclusive(id, async () => {
       const forgotten = await this.locks.runExclusive(NODE_LOCK, () =>
         retryOnConflict(
@@ -285,7 +314,8 @@ export class Node {
             if (this.#meta.value.forgotten.includes(id)) return this.#channels.get(id);
             const channel = this.channel(id);
             await channel.reloadLocked();
-            if (channel.phase !== "closing" && channel.phase !== "closed") {
+            const phase = channel.phase;
+            if (opts.closedOnChain !== true && phase !== "closing" && phase !== "closed") {
               throw new StateError("state/not-closed", `channel ${id} is ${channel.phase}`);
             }
             const meta: NodeMeta = { forgotten: [...this.#meta.value.forgotten, id] };
@@ -306,7 +336,7 @@ export class Node {
       // Idempotent: forgetting a forgotten id again succeeds without a change.
       if (forgotten === undefined) return;
       this.#channels.delete(id);
-      if (forgotten.phase !== "closed") this.#openCount--;
+      if (forgotten.phase === "operating" || forgotten.phase === "closing") this.#openCount--;
     });
   }
 }

@@ -46,6 +46,11 @@ export interface GossipChannel {
   readonly fundingVout: number;
   /** The recorded binding, if an announcement was already signed for this channel. */
   readonly binding: GossipBinding | undefined;
+  /**
+   * Our direction bit toward the channel's peer (0 when our node id sorts first), when the node
+   * knows the peer: lets an unannounced channel's updates under its SCID alias be signed.
+   */
+  readonly ourDirection?: 0 | 1;
 }
 
 /** Context of a channel_announcement check. */
@@ -160,6 +165,16 @@ export function checkOwnChannelUpdate(
   }
   const b = ch.binding;
   if (b === undefined) {
+    // An unannounced channel: only under an alias bound to it, in our direction.
+    if (ctx.scidIsOurAlias && ch.ourDirection !== undefined) {
+      const direction = u.channelFlags & CHANNEL_FLAG_DIRECTION;
+      c.check(
+        direction === ch.ourDirection,
+        RULE,
+        () => `direction bit ${direction} is not our side (node_id_${ch.ourDirection! + 1})`,
+      );
+      return;
+    }
     c.fail(RULE, () => `channel ${ch.id} has no signed channel_announcement binding its SCID`);
     return;
   }
