@@ -164,6 +164,7 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
         await stop();
         throw new Error(
           `PostgreSQL server not ready after 60 s (${(e as Error).message}): ${log.trim()}. ${HINT}`,
+          { cause: e },
         );
       }
       await new Promise((r) => setTimeout(r, 100));
