@@ -173,6 +173,32 @@ static napi_value PublicKey(napi_env env, napi_callback_info info) {
   return ser_pub(env, ctx, &pk);
 }
 
+/* Low-R grinding: retry with a 32-byte little-endian counter as extra nonce data until the
+ * compact r's top bit is clear. Bitcoin Core (key.cpp) makes its first attempt with no extra
+ * data and then counts 1, 2, ...; Core Lightning (bitcoin/signature.c sign_hash) passes the
+ * 32 zero bytes already on its first attempt (counter 0), so its nonces differ from Core's. */
+enum grind_mode { GRIND_NONE = 0, GRIND_CORE = 1, GRIND_CLN = 2 };
+
+static int sign_ground(const secp256k1_context *ctx, const unsigned char *msg,
+                       const unsigned char *sec, enum grind_mode mode, unsigned char compact[64]) {
+  secp256k1_ecdsa_signature sig;
+  unsigned char extra[32] = {0};
+  uint32_t counter = 0;
+  int ok = secp256k1_ecdsa_sign(ctx, &sig, msg, sec, secp256k1_nonce_function_rfc6979,
+                                mode == GRIND_CLN ? extra : NULL);
+  ok = ok && secp256k1_ecdsa_signature_serialize_compact(ctx, compact, &sig);
+  while (ok && mode != GRIND_NONE && compact[0] >= 0x80) {
+    counter++;
+    extra[0] = (unsigned char)(counter & 0xff);
+    extra[1] = (unsigned char)((counter >> 8) & 0xff);
+    extra[2] = (unsigned char)((counter >> 16) & 0xff);
+    extra[3] = (unsigned char)((counter >> 24) & 0xff);
+    ok = secp256k1_ecdsa_sign(ctx, &sig, msg, sec, secp256k1_nonce_function_rfc6979, extra);
+    ok = ok && secp256k1_ecdsa_signature_serialize_compact(ctx, compact, &sig);
+  }
+  return ok;
+}
+
 /* ecdsaSign(msg32, sec32, lowR): RFC 6979, low-S; lowR grinds like Bitcoin Core. */
 static napi_value EcdsaSign(napi_env env, napi_callback_info info) {
   PROLOGUE(3);
@@ -183,22 +209,18 @@ static napi_value EcdsaSign(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "crypto/native-arg", "lowR must be a boolean");
     return NULL;
   }
-  secp256k1_ecdsa_signature sig;
   unsigned char compact[64];
-  unsigned char extra[32] = {0};
-  uint32_t counter = 0;
-  int ok = secp256k1_ecdsa_sign(ctx, &sig, msg, sec, secp256k1_nonce_function_rfc6979, NULL);
-  ok = ok && secp256k1_ecdsa_signature_serialize_compact(ctx, compact, &sig);
-  while (ok && low_r && compact[0] >= 0x80) {
-    counter++;
-    extra[0] = (unsigned char)(counter & 0xff);
-    extra[1] = (unsigned char)((counter >> 8) & 0xff);
-    extra[2] = (unsigned char)((counter >> 16) & 0xff);
-    extra[3] = (unsigned char)((counter >> 24) & 0xff);
-    ok = secp256k1_ecdsa_sign(ctx, &sig, msg, sec, secp256k1_nonce_function_rfc6979, extra);
-    ok = ok && secp256k1_ecdsa_signature_serialize_compact(ctx, compact, &sig);
-  }
-  if (!ok) return js_null(env);
+  if (!sign_ground(ctx, msg, sec, low_r ? GRIND_CORE : GRIND_NONE, compact)) return js_null(env);
+  return js_buffer(env, compact, 64);
+}
+
+/* ecdsaSignCln(msg32, sec32): RFC 6979, low-S, low-R ground the way Core Lightning does. */
+static napi_value EcdsaSignCln(napi_env env, napi_callback_info info) {
+  PROLOGUE(2);
+  BYTES(msg, 0, 32);
+  BYTES(sec, 1, 32);
+  unsigned char compact[64];
+  if (!sign_ground(ctx, msg, sec, GRIND_CLN, compact)) return js_null(env);
   return js_buffer(env, compact, 64);
 }
 
@@ -365,6 +387,7 @@ static napi_value ModuleInit(napi_env env, napi_value exports) {
       {"isValidPublicKey", NULL, IsValidPublicKey, NULL, NULL, NULL, napi_enumerable, NULL},
       {"publicKey", NULL, PublicKey, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ecdsaSign", NULL, EcdsaSign, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ecdsaSignCln", NULL, EcdsaSignCln, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ecdsaVerify", NULL, EcdsaVerify, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pubkeyTweakAdd", NULL, PubkeyTweakAdd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"seckeyTweakAdd", NULL, SeckeyTweakAdd, NULL, NULL, NULL, napi_enumerable, NULL},

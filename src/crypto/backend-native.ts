@@ -12,12 +12,18 @@ import type { Secp256k1Backend } from "./backend.js";
 
 /**
  * The functions exported by native/secp256k1_addon.c: the backend contract (minus its name),
- * plus init(), with xonlyTweakAdd returning 33 bytes (parity byte, then the tweaked x-only key).
+ * plus init(), with xonlyTweakAdd returning 33 bytes (parity byte, then the tweaked x-only key),
+ * ecdsaSign taking a boolean (Core-style low-R) and ecdsaSignCln grinding Core Lightning's way.
  */
-type NativeAddon = Omit<Secp256k1Backend, "name" | "xonlyTweakAdd"> & {
+type NativeAddon = Omit<Secp256k1Backend, "name" | "xonlyTweakAdd" | "ecdsaSign"> & {
   init(seed: Uint8Array): void;
+  ecdsaSign(msg: Uint8Array, sec: Uint8Array, lowR: boolean): Uint8Array | null;
+  ecdsaSignCln(msg: Uint8Array, sec: Uint8Array): Uint8Array | null;
   xonlyTweakAdd(xonly: Uint8Array, tweak: Uint8Array): Uint8Array | null;
 };
+
+/** Functions a current addon exports; a build older than this source lacks some of them. */
+const REQUIRED_FUNCTIONS = ["init", "ecdsaSign", "ecdsaSignCln", "xonlyTweakAdd"] as const;
 
 /** Outcome of trying to load the addon. */
 export type NativeLoadResult =
@@ -43,7 +49,8 @@ function wrap(addon: NativeAddon): Secp256k1Backend {
     isValidSeckey: (sec) => addon.isValidSeckey(sec),
     isValidPublicKey: (pub) => addon.isValidPublicKey(pub),
     publicKey: (sec) => addon.publicKey(sec),
-    ecdsaSign: (msg, sec, lowR) => addon.ecdsaSign(msg, sec, lowR),
+    ecdsaSign: (msg, sec, grind) =>
+      grind === "cln" ? addon.ecdsaSignCln(msg, sec) : addon.ecdsaSign(msg, sec, grind === "core"),
     ecdsaVerify: (sig, msg, pub) => addon.ecdsaVerify(sig, msg, pub),
     pubkeyTweakAdd: (pub, tweak) => addon.pubkeyTweakAdd(pub, tweak),
     seckeyTweakAdd: (sec, tweak) => addon.seckeyTweakAdd(sec, tweak),
@@ -69,6 +76,13 @@ export function loadNativeBackend(): NativeLoadResult {
   if (path === null) return { ok: false, reason: `${ADDON_RELATIVE} not built` };
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    const missing = REQUIRED_FUNCTIONS.filter((f) => typeof addon[f] !== "function");
+    if (missing.length > 0) {
+      return {
+        ok: false,
+        reason: `${ADDON_RELATIVE} is outdated (no ${missing.join(", ")}); rebuild it`,
+      };
+    }
     addon.init(randomBytes(32));
     return { ok: true, backend: wrap(addon) };
   } catch (e) {

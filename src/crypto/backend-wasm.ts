@@ -3,7 +3,7 @@
  * Every call is wrapped so that library validation errors become `null`/`false`.
  */
 import * as ecc from "tiny-secp256k1";
-import type { Secp256k1Backend, XonlyTweakResult } from "./backend.js";
+import type { EcdsaGrind, Secp256k1Backend, XonlyTweakResult } from "./backend.js";
 import { sha256 } from "./hash.js";
 import { scalarMul } from "./scalar.js";
 
@@ -39,11 +39,12 @@ function grindData(counter: number): Uint8Array {
   return e;
 }
 
-function ecdsaSign(msg: Uint8Array, sec: Uint8Array, lowR: boolean): Uint8Array | null {
+function ecdsaSign(msg: Uint8Array, sec: Uint8Array, grind: EcdsaGrind): Uint8Array | null {
   if (!ecc.isPrivate(sec)) return null;
   return attempt(() => {
-    let sig = ecc.sign(msg, sec);
-    for (let counter = 1; lowR && sig[0]! >= 0x80; counter++) {
+    // Core Lightning passes the (zero) counter from the first attempt; Core and plain do not.
+    let sig = grind === "cln" ? ecc.sign(msg, sec, grindData(0)) : ecc.sign(msg, sec);
+    for (let counter = 1; grind !== "none" && sig[0]! >= 0x80; counter++) {
       sig = ecc.sign(msg, sec, grindData(counter));
     }
     return sig;

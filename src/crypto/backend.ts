@@ -11,6 +11,13 @@ export interface XonlyTweakResult {
 }
 
 /**
+ * Low-R grinding for ECDSA: "none" = plain RFC 6979; "core" = Bitcoin Core's (first attempt with
+ * no extra nonce data, then a 32-byte little-endian counter 1, 2, ...); "cln" = Core Lightning's
+ * sign_hash (the 32-byte counter already on the first attempt: 0, 1, 2, ...).
+ */
+export type EcdsaGrind = "none" | "core" | "cln";
+
+/**
  * Raw secp256k1 primitives. Inputs are already length-checked by the caller: secret keys,
  * tweaks, messages and x-only keys are 32 bytes, public keys 33 bytes (compressed), signatures
  * 64 bytes (compact r||s). `null` means "invalid input or undefined result" (e.g. infinity).
@@ -24,8 +31,8 @@ export interface Secp256k1Backend {
   isValidPublicKey(pub: Uint8Array): boolean;
   /** Compressed public key of `sec`, or null if `sec` is invalid. */
   publicKey(sec: Uint8Array): Uint8Array | null;
-  /** RFC 6979 low-S compact signature; with `lowR`, grinds Core-style until r < 2^255. */
-  ecdsaSign(msg: Uint8Array, sec: Uint8Array, lowR: boolean): Uint8Array | null;
+  /** RFC 6979 low-S compact signature; unless `grind` is "none", grinds until r < 2^255. */
+  ecdsaSign(msg: Uint8Array, sec: Uint8Array, grind: EcdsaGrind): Uint8Array | null;
   /** Strict verification: false for high-S, out-of-range r/s, or an invalid key. */
   ecdsaVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean;
   /** pub + tweak*G, or null on invalid input or infinity. */

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { CryptoError } from "../errors.js";
-import type { Secp256k1Backend } from "./backend.js";
+import type { EcdsaGrind, Secp256k1Backend } from "./backend.js";
 import { loadNativeBackend } from "./backend-native.js";
 import { wasmBackend } from "./backend-wasm.js";
 import { taggedHash } from "./hash.js";
@@ -170,13 +170,33 @@ export function publicKey(seckey: Uint8Array): Uint8Array {
   return produced(out);
 }
 
+export type { EcdsaGrind } from "./backend.js";
+
 /** Options for ECDSA signing. */
 export interface EcdsaSignOptions {
-  /** Grind (Bitcoin Core / CLN style) until r < 2^255, saving a byte in DER. Default false. */
+  /** Grind until r < 2^255, saving a byte in DER. Default false. */
   lowR?: boolean;
+  /**
+   * How to grind when `lowR` is set: "core" (default) = Bitcoin Core's key.cpp, first attempt
+   * without extra nonce data; "cln" = Core Lightning's sign_hash, whose first attempt already
+   * passes 32 zero bytes, so its signatures differ from Core's for the same key and digest.
+   */
+  grind?: "core" | "cln";
 }
 
-/** Deterministic RFC 6979 ECDSA signature, 64-byte compact r||s, always low-S. */
+function grindOf(opts: EcdsaSignOptions | undefined): EcdsaGrind {
+  if (opts?.lowR !== true) return "none";
+  const g = opts.grind ?? "core";
+  if (g !== "core" && g !== "cln") {
+    throw new CryptoError("crypto/unknown-grind", 'grind must be "core" or "cln"');
+  }
+  return g;
+}
+
+/**
+ * Deterministic RFC 6979 ECDSA signature, 64-byte compact r||s, always low-S; with `lowR`,
+ * r < 2^255 too, ground the way `grind` names (bit for bit what that implementation signs).
+ */
 export function ecdsaSign(
   msg32: Uint8Array,
   seckey: Uint8Array,
@@ -184,7 +204,7 @@ export function ecdsaSign(
 ): Uint8Array {
   len(msg32, 32, "message hash");
   len(seckey, 32, "secret key");
-  const sig = active.ecdsaSign(msg32, seckey, opts?.lowR === true);
+  const sig = active.ecdsaSign(msg32, seckey, grindOf(opts));
   if (sig === null) throw badSeckey();
   return sig;
 }

@@ -38,6 +38,19 @@ function nobleSignLowR(msg: Uint8Array, sk: Uint8Array): { sig: Uint8Array; trie
   return { sig, tries: counter + 1 };
 }
 
+/**
+ * Core Lightning's sign_hash (bitcoin/signature.c) with noble: the LE32 counter in 32 bytes of
+ * extra entropy is passed from the FIRST attempt (counter 0 = 32 zero bytes).
+ */
+function nobleSignClnLowR(msg: Uint8Array, sk: Uint8Array): { sig: Uint8Array; tries: number } {
+  for (let counter = 0; ; counter++) {
+    const extra = Buffer.alloc(32);
+    extra.writeUInt32LE(counter, 0);
+    const sig = nobleSign(msg, sk, extra);
+    if (sig[0]! < 0x80) return { sig, tries: counter + 1 };
+  }
+}
+
 function tapTweakNoble(xonly: Uint8Array, root?: Uint8Array): bigint {
   const t = nobleSha256(Buffer.from("TapTweak"));
   return toBig(nobleSha256(Buffer.concat([t, t, xonly, ...(root ? [root] : [])])));
@@ -105,6 +118,41 @@ for (const backend of ecc.availableBackends()) {
         );
         // About half of all first attempts have a high r; with RUNS draws some must have ground.
         assert.ok(ground > 0);
+      }));
+
+    test("ecdsaSign grind 'cln' grinds like Core Lightning: equals noble, differs from Core", () =>
+      run(() => {
+        let ground = 0;
+        let differs = 0;
+        fc.assert(
+          fc.property(bytes32Arb, seckeyArb, (msg, sk) => {
+            const sig = ecc.ecdsaSign(msg, sk, { lowR: true, grind: "cln" });
+            assert.ok(sig[0]! < 0x80);
+            assert.ok(ecc.ecdsaVerify(sig, msg, ecc.publicKey(sk)));
+            const expected = nobleSignClnLowR(msg, sk);
+            if (expected.tries > 1) ground++;
+            assert.equal(hex(sig), hex(expected.sig));
+            if (hex(sig) !== hex(ecc.ecdsaSign(msg, sk, { lowR: true }))) differs++;
+            // Without lowR the grind option is ignored: plain RFC 6979.
+            assert.equal(
+              hex(ecc.ecdsaSign(msg, sk, { lowR: false, grind: "cln" })),
+              hex(nobleSign(msg, sk)),
+            );
+          }),
+          { numRuns: RUNS },
+        );
+        assert.ok(ground > 0);
+        // Different nonce data on the first attempt: the two grinds (almost) never agree.
+        assert.ok(differs > RUNS / 2, `${differs}`);
+      }));
+
+    test("ecdsaSign refuses an unknown grind", () =>
+      run(() => {
+        const bogus = { lowR: true, grind: "bogus" } as unknown as ecc.EcdsaSignOptions;
+        assert.throws(
+          () => ecc.ecdsaSign(new Uint8Array(32), be32(1n), bogus),
+          (e: unknown) => e instanceof Error && /crypto\/unknown-grind/.test(e.message),
+        );
       }));
 
     test("ecdsaVerify accepts noble signatures and rejects high-S, wrong msg/key, garbage", () =>
