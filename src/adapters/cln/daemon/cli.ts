@@ -4,7 +4,8 @@
  *   warden-hsmd [lightningd's flags] [--warden-store=SPEC]
  *                              serves lightningd: status socket on fd 0, requests on fd 3
  * lightningd passes --developer, --log-io, --log-trace, --dev-debug-self; they are accepted.
- * Environment: WARDEN_STORE (store spec), WARDEN_CLN_VERSION (version string or "auto").
+ * Environment: WARDEN_STORE (store spec), WARDEN_ALLOWLIST (addresses, comma-separated),
+ * WARDEN_CLN_VERSION (version string or "auto"). Flags override the environment.
  */
 import { fstatSync } from "node:fs";
 import { HsmdDaemon, ExitCode } from "./daemon.js";
@@ -30,7 +31,7 @@ export interface WardenHsmdEnvironment {
   /** Opens the service for hsmd_init `init`: loads hsm_secret from `cwd`, opens the store. */
   openService(
     init: Uint8Array,
-    ctx: { cwd: string; store: StoreSpec; stderr: LineSink },
+    ctx: { cwd: string; store: StoreSpec; allowlist: readonly string[]; status: StatusChannel },
   ): Promise<HsmdService>;
   /** The fd-passing addon (default: the built one). */
   fdpass?: () => FdPass;
@@ -40,12 +41,15 @@ export interface WardenHsmdEnvironment {
 const LIGHTNINGD_FLAGS = new Set(["--developer", "--log-io", "--log-trace", "--dev-debug-self"]);
 
 const USAGE = `usage: warden-hsmd --version
-       warden-hsmd [--warden-store=sqlite|sqlite:PATH|memory]   (started by lightningd)
+       warden-hsmd [--warden-store=sqlite|sqlite:PATH|memory] [--warden-allowlist=ADDR,...]
+                   (started by lightningd)
 
 Run Core Lightning with Warden as its hsmd:
   lightningd --subdaemon=hsmd:/absolute/path/to/warden-hsmd
 hsm_secret is read from lightningd's network directory; state goes to the store
-(default: warden.sqlite3 in that directory; WARDEN_STORE sets it too).`;
+(default: warden.sqlite3 in that directory; WARDEN_STORE sets it too). Payments out of the
+node's wallet and channels may only go to the node's own wallet or to allowlisted addresses
+(WARDEN_ALLOWLIST, comma-separated).`;
 
 /** Runs the command; returns the daemon when it is serving. */
 export function runWardenHsmd(e: WardenHsmdEnvironment): HsmdDaemon | undefined {
@@ -70,10 +74,14 @@ export function runWardenHsmd(e: WardenHsmdEnvironment): HsmdDaemon | undefined 
     return undefined;
   }
   let storeArg: string | undefined = e.env.WARDEN_STORE;
+  let allowlistArg: string | undefined = e.env.WARDEN_ALLOWLIST;
   for (const a of args) {
     if (a.startsWith("--warden-store=")) storeArg = a.slice("--warden-store=".length);
+    else if (a.startsWith("--warden-allowlist="))
+      allowlistArg = a.slice("--warden-allowlist=".length);
     else if (!LIGHTNINGD_FLAGS.has(a)) e.stderr(`warden-hsmd: ignoring unknown argument ${a}`);
   }
+  const allowlist = parseAllowlist(allowlistArg);
   let store: StoreSpec;
   try {
     store = parseStoreSpec(storeArg, e.cwd);
@@ -101,14 +109,15 @@ export function runWardenHsmd(e: WardenHsmdEnvironment): HsmdDaemon | undefined 
     e.exit(ExitCode.internalError);
     return undefined;
   }
-  const daemon = new HsmdDaemon({
+  const daemon: HsmdDaemon = new HsmdDaemon({
     statusFd,
     masterFd: MASTER_FD,
     version,
     fdpass,
     stderr: e.stderr,
     exit: e.exit,
-    openService: (init) => e.openService(init, { cwd: e.cwd, store, stderr: e.stderr }),
+    openService: (init) =>
+      e.openService(init, { cwd: e.cwd, store, allowlist, status: daemon.status }),
   });
   daemon.status.info(
     `Warden hsmd ${version} serving lightningd; store: ${describeStoreSpec(store)}`,
@@ -116,6 +125,11 @@ export function runWardenHsmd(e: WardenHsmdEnvironment): HsmdDaemon | undefined 
   if (statusFd === null)
     e.stderr("warden-hsmd: fd 0 is not a socket: status reports go to stderr only");
   return daemon;
+}
+
+/** Comma- or space-separated addresses (checked against the network at hsmd_init). */
+export function parseAllowlist(spec: string | undefined): string[] {
+  return (spec ?? "").split(/[\s,]+/).filter((a) => a !== "");
 }
 
 function isSocket(fd: number): boolean {

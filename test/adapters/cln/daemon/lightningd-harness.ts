@@ -5,7 +5,17 @@
  * a deadline so a silent daemon fails the test instead of hanging it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { requireFdPass, type FdPass } from "../../../../src/adapters/cln/daemon/fdpass.js";
 
 /** The fd-passing addon, or a loud failure saying how to build it (tests never skip silently). */
@@ -125,13 +135,19 @@ export function decodeStatus(m: Uint8Array): StatusMessage {
   return { type, bytes: m };
 }
 
+const stderrDirs: string[] = [];
+process.on("exit", () => {
+  for (const d of stderrDirs) rmSync(d, { recursive: true, force: true });
+});
+
 /** A spawned hsmd with lightningd's sockets around it. */
 export class FakeLightningd {
   readonly child: ChildProcess;
   readonly master: SyncWire;
   readonly status: SyncWire;
   readonly statusLog: StatusMessage[] = [];
-  #stderr = "";
+  /** The child's stderr goes to a file, readable at any time (the harness blocks in reads). */
+  readonly #stderrDir: string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   /** Spawns `command args` with the status socket on fd 0 and the request socket on fd 3. */
@@ -139,17 +155,22 @@ export class FakeLightningd {
     const fdpass = fdpassOrFail();
     const [statusOurs, statusTheirs] = fdpass.socketpair();
     const [masterOurs, masterTheirs] = fdpass.socketpair();
-    this.child = spawn(command, args, {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      stdio: [statusTheirs, "ignore", "pipe", masterTheirs],
-    });
-    fdpass.close(statusTheirs);
-    fdpass.close(masterTheirs);
+    this.#stderrDir = mkdtempSync(join(tmpdir(), "warden-hsmd-stderr-"));
+    stderrDirs.push(this.#stderrDir);
+    const stderrFd = openSync(join(this.#stderrDir, "stderr"), "w");
+    try {
+      this.child = spawn(command, args, {
+        cwd: opts.cwd,
+        env: opts.env ?? process.env,
+        stdio: [statusTheirs, "ignore", stderrFd, masterTheirs],
+      });
+    } finally {
+      closeSync(stderrFd);
+      fdpass.close(statusTheirs);
+      fdpass.close(masterTheirs);
+    }
     this.status = new SyncWire(statusOurs, "status (fd 0)");
     this.master = new SyncWire(masterOurs, "master (fd 3)");
-    this.child.stderr!.setEncoding("utf8");
-    this.child.stderr!.on("data", (s: string) => (this.#stderr += s));
     this.exited = new Promise((resolve) => {
       this.child.on("exit", (code, signal) => resolve({ code, signal }));
     });
@@ -181,9 +202,13 @@ export class FakeLightningd {
     }
   }
 
-  /** Everything written on stderr so far (the event loop must have run to collect it). */
+  /** Everything the child wrote on stderr so far. */
   get stderr(): string {
-    return this.#stderr;
+    try {
+      return readFileSync(join(this.#stderrDir, "stderr"), "utf8");
+    } catch {
+      return "";
+    }
   }
 
   /** Waits for exit, with a deadline; kills the child if it does not exit. */
@@ -194,14 +219,11 @@ export class FakeLightningd {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         this.child.kill("SIGKILL");
-        reject(new Error(`hsmd did not exit within ${timeoutMs} ms; stderr:\n${this.#stderr}`));
+        reject(new Error(`hsmd did not exit within ${timeoutMs} ms; stderr:\n${this.stderr}`));
       }, timeoutMs);
     });
     try {
-      const r = await Promise.race([this.exited, timeout]);
-      // Let the stderr pipe drain into #stderr.
-      await new Promise((r2) => setImmediate(r2));
-      return r;
+      return await Promise.race([this.exited, timeout]);
     } finally {
       clearTimeout(timer);
     }
