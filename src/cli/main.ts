@@ -13,6 +13,8 @@ usage:
   npm start            this text and a self-check of the crypto backend
   npm test             the test suite
   npm run bench        crypto and commitment-update floor figures (last line JSON)
+  warden cln replay --hsm-secret-file F [--chain chain-txs.json] [--allowlist ADDRESS]... SESSION.jsonl
+                       replay a recorded Core Lightning hsmd session; last line JSON
 
 The channel signer, the LDK demo, the hsmd drop-in and the daemon arrive in later issues.`;
 
@@ -27,6 +29,18 @@ function selfCheck(): void {
   if (!ok) process.exitCode = 1;
 }
 
-console.log(USAGE);
-console.log("");
-selfCheck();
+const argv = process.argv.slice(2);
+if (argv[0] === "cln" && argv[1] === "replay") {
+  const { runClnReplay } = await import("./cln-replay.js");
+  try {
+    const summary = await runClnReplay(argv.slice(2));
+    process.exitCode = summary.different === 0 ? 0 : 1;
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  }
+} else {
+  console.log(USAGE);
+  console.log("");
+  selfCheck();
+}

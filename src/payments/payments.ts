@@ -44,6 +44,8 @@ export interface PaymentsHost {
   readonly locks: KeyedMutex;
   /** True while channel `id` is operating and not closing. */
   channelActive(id: string): boolean;
+  /** True when the node's protocol never shows the signer preimages (see NodeOptions). */
+  readonly preimagesUnavailable?: boolean;
 }
 
 /** The HTLC change a commitment request makes (from the channel's state before the plan). */
@@ -205,6 +207,7 @@ export class Payments {
       unapproved,
       channelActive: (id) => this.#host.channelActive(id),
       transferredWithinLimit: (amount) => this.velocity.check("transferred", amount, nowMs).ok,
+      preimagesUnavailable: this.#host.preimagesUnavailable === true,
     };
   }
 

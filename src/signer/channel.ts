@@ -42,7 +42,12 @@ import {
   planValidateHolderCommitment,
 } from "../state/transitions.js";
 // On-chain operations (HTLC transactions, sweeps, channel announcement).
-import { SIGHASH_ALL, segwitV0Sighash } from "../bitcoin/sighash.js";
+import {
+  SIGHASH_ALL,
+  SIGHASH_ANYONECANPAY,
+  SIGHASH_SINGLE,
+  segwitV0Sighash,
+} from "../bitcoin/sighash.js";
 import { deriveRevocationPrivkey } from "../bolt3/key-derivation.js";
 import {
   htlcSuccessWitness,
@@ -72,8 +77,7 @@ import type { PaymentScope } from "../payments/payments.js";
 import type { PaymentsOutcome } from "../policy/rules/payments.js";
 import type { Node } from "./node.js";
 
-/** Low-R signatures, as LDK and Core Lightning produce them. */
-const LOW_R = { lowR: true } as const;
+const SIGHASH_SINGLE_ANYONECANPAY = SIGHASH_SINGLE | SIGHASH_ANYONECANPAY;
 
 /** Our signatures on a counterparty commitment (compact 64-byte form). */
 export interface CommitmentSignatures {
@@ -343,7 +347,11 @@ export class Channel {
     commitment: CommitmentTransaction,
     counterpartyPoint: Uint8Array,
   ): CommitmentSignatures {
-    const signature = ecdsaSign(commitmentSighash(commitment), this.#keys.fundingSecret, LOW_R);
+    const signature = ecdsaSign(
+      commitmentSighash(commitment),
+      this.#keys.fundingSecret,
+      this.#node.ecdsaOptions,
+    );
     const htlcTxs = buildHtlcTransactions(commitment);
     if (htlcTxs.length === 0) return { signature, htlcSignatures: [] };
     const htlcKey = derivePrivkey(
@@ -352,7 +360,9 @@ export class Channel {
       this.#keys.basepoints.htlcBasepoint,
     );
     const type = counterpartyHtlcSighashType(commitment.params.channelType);
-    const htlcSignatures = htlcTxs.map((h) => ecdsaSign(htlcTxSighash(h, type), htlcKey, LOW_R));
+    const htlcSignatures = htlcTxs.map((h) =>
+      ecdsaSign(htlcTxSighash(h, type), htlcKey, this.#node.ecdsaOptions),
+    );
     return { signature, htlcSignatures };
   }
 
@@ -389,7 +399,11 @@ export class Channel {
             htlcs: h.htlcs,
           },
         );
-        const signature = ecdsaSign(commitmentSighash(built), this.#keys.fundingSecret, LOW_R);
+        const signature = ecdsaSign(
+          commitmentSighash(built),
+          this.#keys.fundingSecret,
+          this.#node.ecdsaOptions,
+        );
         const witness = fundingSpendWitness(
           built.params.keys.localFundingPubkey,
           signature,
@@ -476,7 +490,10 @@ export class Channel {
           fundingScript(fundingKeys[0]!, fundingKeys[1]!),
           setup.channelValueSat,
         );
-        return { signature: ecdsaSign(digest, this.#keys.fundingSecret, LOW_R), tx: built.tx };
+        return {
+          signature: ecdsaSign(digest, this.#keys.fundingSecret, this.#node.ecdsaOptions),
+          tx: built.tx,
+        };
       },
     );
   }
@@ -527,19 +544,24 @@ export class Channel {
       (p) => {
         if ("refused" in p) throw new StateError("state/refused", "nothing to sign");
         const script = p.htlcTx.htlcWitnessScript;
+        const acp = req.anyoneCanPay === true;
         const digest = segwitV0Sighash(
           p.signTx,
           p.inputIndex,
           script,
           p.htlcTx.inputValueSat,
-          SIGHASH_ALL,
+          acp ? SIGHASH_SINGLE_ANYONECANPAY : SIGHASH_ALL,
         );
         const key = derivePrivkey(
           this.#keys.htlcBaseSecret,
           p.perCommitmentPoint,
           this.#keys.basepoints.htlcBasepoint,
         );
-        const signature = ecdsaSign(digest, key, LOW_R);
+        const signature = ecdsaSign(digest, key, this.#node.ecdsaOptions);
+        // Without the preimage or with the node's fee inputs still to come, no witness.
+        if (acp || (p.htlcTx.kind === "htlc-success" && p.preimage === undefined)) {
+          return { signature, witness: [], tx: p.signTx };
+        }
         const witness =
           p.preimage !== undefined
             ? htlcSuccessWitness(
@@ -570,7 +592,7 @@ export class Channel {
           this.#keys.basepoints.htlcBasepoint,
         );
         const type = counterpartyHtlcSighashType(p.channelType);
-        return ecdsaSign(htlcTxSighash(p.htlcTx, type), key, LOW_R);
+        return ecdsaSign(htlcTxSighash(p.htlcTx, type), key, this.#node.ecdsaOptions);
       },
     );
   }
@@ -588,7 +610,7 @@ export class Channel {
       (p) => {
         if ("refused" in p) throw new StateError("state/refused", "nothing to sign");
         const digest = segwitV0Sighash(p.tx, p.inputIndex, p.scriptCode, p.valueSat, SIGHASH_ALL);
-        const signature = ecdsaSign(digest, this.#sweepSecret(p.key), LOW_R);
+        const signature = ecdsaSign(digest, this.#sweepSecret(p.key), this.#node.ecdsaOptions);
         const witness = p.witness(signatureWithSighashType(signature, SIGHASH_ALL));
         return { signature, witness, tx: withWitness(p.tx, p.inputIndex, witness) };
       },
@@ -616,7 +638,7 @@ export class Channel {
         );
         return { next: state, digest: sha256d(msg.subarray(CHANNEL_ANNOUNCEMENT_SIGNED_OFFSET)) };
       },
-      (p) => ecdsaSign(p.digest, this.#keys.fundingSecret, LOW_R),
+      (p) => ecdsaSign(p.digest, this.#keys.fundingSecret, this.#node.ecdsaOptions),
     );
   }
 }

@@ -102,8 +102,6 @@ export interface SignedMessage {
   readonly recoverable: Uint8Array;
 }
 
-/** Low-R signatures, as LDK and Core Lightning produce gossip signatures. */
-const LOW_R = { lowR: true } as const;
 const PREFIX_BYTES = new TextEncoder().encode(SIGNED_MESSAGE_PREFIX);
 
 /** Persisted form of a binding. */
@@ -228,7 +226,7 @@ export class NodeSigner {
   #signWithNodeKey(digest: Uint8Array, plain = false): Uint8Array {
     const secret = this.#node.keys.nodeSecret();
     try {
-      return ecdsaSign(digest, secret, plain ? undefined : LOW_R);
+      return ecdsaSign(digest, secret, plain ? undefined : this.#node.ecdsaOptions);
     } finally {
       secret.fill(0);
     }

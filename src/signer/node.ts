@@ -15,6 +15,7 @@ import { KeyedMutex } from "../util/async-lock.js";
 import { bytesToHex } from "../util/bytes.js";
 import type { Approver } from "../payments/approver.js";
 import { Payments } from "../payments/payments.js";
+import type { EcdsaSignOptions } from "../crypto/secp256k1.js";
 import { Channel } from "./channel.js";
 import { NodeSigner, type NodeSignerOptions } from "./node-signer.js";
 
@@ -58,6 +59,16 @@ export interface NodeOptions {
   approver?: Approver;
   /** Options of the node-key signer (`Node.nodeSigner`): ECDH rate window, its clock. */
   nodeSigner?: NodeSignerOptions;
+  /**
+   * Low-R grinding of channel and gossip signatures: "core" (Bitcoin Core / LDK, default) or
+   * "cln" (Core Lightning's sign_hash), so a drop-in signer's signatures are byte-identical.
+   */
+  ecdsaGrind?: "core" | "cln";
+  /**
+   * True when the node's protocol never reveals preimages to the signer (Core Lightning's
+   * hsmd): policy-commitment-payment-settled-preimage cannot run and is skipped.
+   */
+  preimagesUnavailable?: boolean;
 }
 
 /** Lock key for node-wide records (taken inside a channel lock, never the other way round). */
@@ -82,6 +93,10 @@ export class Node {
     ((channelId: string, commitmentNumber: number) => boolean) | undefined;
   /** Wall clock in milliseconds (injected in tests). */
   readonly clock: () => number;
+  /** The node's protocol never reveals preimages (NodeOptions.preimagesUnavailable). */
+  readonly preimagesUnavailable: boolean;
+  /** How channel and gossip signatures are made (low-R, grinding style). */
+  readonly ecdsaOptions: EcdsaSignOptions;
   /** Per-channel locks; node-wide changes take the lock of the node key. */
   readonly locks = new KeyedMutex();
   readonly #channels = new Map<string, Channel>();
@@ -101,6 +116,10 @@ export class Node {
     this.fundingState = opts.fundingState ?? (() => undefined);
     this.watchtowerAttested = opts.watchtowerAttested;
     this.clock = opts.clock ?? Date.now;
+    this.preimagesUnavailable = opts.preimagesUnavailable === true;
+    this.ecdsaOptions = Object.freeze(
+      opts.ecdsaGrind === "cln" ? { lowR: true, grind: "cln" as const } : { lowR: true },
+    );
     this.#nodeSignerOptions = opts.nodeSigner ?? {};
     this.nodeId = opts.keys.nodeId();
     this.#prefix = `node/${bytesToHex(this.nodeId)}/`;
@@ -234,12 +253,15 @@ export class Node {
 
   /**
    * Forgets a closed channel: removes its state and records its id so it is never reused
-   * (policy-channel-id-reuse). Refused unless the channel is closing or closed.
+   * (policy-channel-id-reuse). Refused unless the channel is closing or closed, or the caller
+   * asserts `closedOnChain` (its funding output was spent by a transaction Warden did not sign
+   * for broadcast, e.g. the peer's commitment): forgetting only stops all signing for it.
    */
-  async forgetChannel(id: string): Promise<void> {
+  async forgetChannel(id: string, opts: { closedOnChain?: boolean } = {}): Promise<void> {
     const channel = this.channel(id);
     await this.locks.runExclusive(id, async () => {
-      if (channel.phase !== "closing" && channel.phase !== "closed") {
+      const phase = channel.phase;
+      if (opts.closedOnChain !== true && phase !== "closing" && phase !== "closed") {
         throw new StateError("state/not-closed", `channel ${id} is ${channel.phase}`);
       }
       await this.locks.runExclusive(NODE_LOCK, async () => {
@@ -251,7 +273,7 @@ export class Node {
         this.#meta = { value: meta, version: version! };
       });
       this.#channels.delete(id);
-      if (channel.phase !== "closed") this.#openCount--;
+      if (phase === "operating" || phase === "closing") this.#openCount--;
     });
   }
 }

@@ -40,6 +40,17 @@ export interface HolderHtlcTxRequest {
   preimage?: Uint8Array;
   /** What the node put in the output script (compared when present, for precise rule ids). */
   claims?: HtlcTxClaims;
+  /**
+   * Sign SIGHASH_SINGLE|ANYONECANPAY (zero-fee anchors only), so the node can add its fee
+   * inputs and change afterwards (Core Lightning's HTLC tx "mingle"); no witness is returned.
+   */
+  anyoneCanPay?: boolean;
+  /**
+   * An HTLC-success signed without the preimage, which the node adds itself (Core Lightning
+   * never shows it to its signer): the signature alone, no witness. The signature is useless
+   * without the preimage and pays only to our delayed output.
+   */
+  preimageByNode?: boolean;
 }
 
 /** The node's request for our signature on an HTLC tx of an unrevoked counterparty commitment. */
@@ -95,8 +106,13 @@ export function planSignHolderHtlcTx(
   if (info === undefined) return { next: state, refused: true };
   const built = recomposeStored("holder", setup, ctx, info);
   const { htlcTx, position } = htlcAtOutput(built, req.commitmentOutputIndex);
+  if (req.anyoneCanPay === true && !hasAnchors(setup.channelType)) {
+    throw new StateError("state/no-anchors", "SIGHASH_SINGLE|ANYONECANPAY needs anchors");
+  }
   const preimage =
-    htlcTx.kind === "htlc-success" ? checkPreimage(htlcTx.htlc, req.preimage) : undefined;
+    htlcTx.kind === "htlc-success" && req.preimageByNode !== true
+      ? checkPreimage(htlcTx.htlc, req.preimage)
+      : undefined;
   const k = checkHtlcTx(
     proposed,
     htlcTx,

@@ -68,6 +68,11 @@ export type SweepSource =
       commitmentNumber: number;
       commitmentOutputIndex: number;
       preimage?: Uint8Array;
+      /**
+       * A success spend signed without the preimage, which the node adds itself (Core
+       * Lightning never shows it to its signer): the signature alone, no witness.
+       */
+      preimageByNode?: boolean;
     }
   /** Our to_remote output of any counterparty commitment (revoked ones included). */
   | { kind: "counterparty-to-remote"; commitmentNumber: number }
@@ -241,9 +246,11 @@ function spendOf(
       const script = o.witnessScript!;
       // "offered" is from the peer's view: it offered, we claim with the preimage.
       const success = htlc.direction === "offered";
-      const preimage = success ? checkPreimage(htlc, source.preimage) : undefined;
+      const byNode = success && source.preimageByNode === true;
+      const preimage = success && !byNode ? checkPreimage(htlc, source.preimage) : undefined;
       return {
-        ...p2wshSpend(script, (sig) => [sig, preimage ?? EMPTY, script]),
+        // Without the preimage (the node adds it) there is no witness to give, only the signature.
+        ...p2wshSpend(script, (sig) => (byNode ? [] : [sig, preimage ?? EMPTY, script])),
         valueSat: o.valueSat,
         outpoint: { txid: built.txid, vout: o.outputIndex },
         csvBlocks: anchors ? 1 : undefined,

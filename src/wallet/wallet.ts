@@ -87,6 +87,11 @@ export interface OnchainWalletOptions extends WalletKeyOptions {
   readonly allowlist?: Allowlist;
   /** Milliseconds clock; default the node's. */
   readonly clock?: () => number;
+  /**
+   * BIP 340 auxiliary randomness of taproot signatures: "random" (default, BIP 340's
+   * recommendation) or "zero" (deterministic, as libwally signs for Core Lightning's hsmd).
+   */
+  readonly schnorrAux?: "random" | "zero";
 }
 
 /** A signed PSBT. */
@@ -130,8 +135,10 @@ export class OnchainWallet {
   /** The node's shared velocity tracker (`node.payments.velocity`). */
   readonly velocity: VelocityTracker;
   readonly #clock: () => number;
+  readonly #zeroAux: boolean;
 
   private constructor(opts: OnchainWalletOptions, allowlist: Allowlist) {
+    this.#zeroAux = opts.schnorrAux === "zero";
     this.node = opts.node;
     this.keys = new WalletKeys(opts);
     this.allowlist = allowlist;
@@ -153,19 +160,37 @@ export class OnchainWallet {
   /**
    * Signs our inputs of a funding/withdrawal PSBT after every On-chain transactions rule
    * passed and the state recording it was committed; PolicyError (nothing changed) otherwise.
+   * `externalInputs`: inputs the caller has shown to be ours by other keys (e.g. a to_remote
+   * output of a peer's commitment) and signs itself once this resolves; they count as ours
+   * for the "no wallet input" check and are left unsigned here. `externalOutputs`: outputs the
+   * caller has shown to pay us by other keys (e.g. our HTLC tx's delayed output), counted as
+   * our wallet's.
    */
-  async signPsbt(bytes: Uint8Array): Promise<SignedPsbt> {
+  async signPsbt(
+    bytes: Uint8Array,
+    opts: {
+      readonly externalInputs?: readonly number[];
+      readonly externalOutputs?: readonly number[];
+    } = {},
+  ): Promise<SignedPsbt> {
     const view = Psbt.parse(bytes);
     if (view.tx.inputs.length === 0) throw new FormatError("format/psbt", "PSBT has no inputs");
     const scure = parseScure(bytes);
     await this.allowlist.refresh();
     const { locks } = this.node;
     return locks.runExclusive(WALLET_LOCK, () =>
-      locks.runExclusive(PAYMENT_VELOCITY_LOCK, () => this.#sign(view, scure)),
+      locks.runExclusive(PAYMENT_VELOCITY_LOCK, () =>
+        this.#sign(view, scure, opts.externalInputs ?? [], opts.externalOutputs ?? []),
+      ),
     );
   }
 
-  async #sign(view: Psbt, scure: Transaction): Promise<SignedPsbt> {
+  async #sign(
+    view: Psbt,
+    scure: Transaction,
+    externalInputs: readonly number[],
+    externalOutputs: readonly number[],
+  ): Promise<SignedPsbt> {
     const { node } = this;
     const { policy, store } = node;
     const tx = view.tx;
@@ -197,7 +222,8 @@ export class OnchainWallet {
         sighashType: info.sighashType,
       });
     }
-    if (!owned.some((o) => o !== undefined)) {
+    const external = externalInputs.filter((i) => i >= 0 && i < tx.inputs.length);
+    if (!owned.some((o) => o !== undefined) && external.length === 0) {
       throw new FormatError("wallet/no-wallet-inputs", "no input re-derives to a wallet key");
     }
     if (owned.some((o) => o?.kind === "p2tr") && inputs.some((x) => x.spent === undefined)) {
@@ -225,6 +251,7 @@ export class OnchainWallet {
     const outputs: OnchainOutputFacts[] = tx.outputs.map((out, i) => {
       const f = funded.get(i);
       if (f !== undefined) return f;
+      if (externalOutputs.includes(i)) return { kind: "wallet" };
       const claims = outputClaims(scure, i);
       if (this.keys.match(out.script, claims) !== undefined || node.isOurWallet(out.script)) {
         return { kind: "wallet" };
@@ -329,7 +356,11 @@ export class OnchainWallet {
         scure.updateInput(i, { partialSig: [[Uint8Array.from(pub), sig]] }, true);
       } else {
         const msg = taprootKeySpendSighash(tx, i, prevouts!, SIGHASH_DEFAULT, tap);
-        const sig = schnorrSign(msg, taprootTweakSeckey(secret));
+        const sig = schnorrSign(
+          msg,
+          taprootTweakSeckey(secret),
+          this.#zeroAux ? new Uint8Array(32) : undefined,
+        );
         scure.updateInput(i, { tapKeySig: sig }, true);
       }
       secret.fill(0);

@@ -38,6 +38,12 @@ export interface PaymentRuleContext {
   readonly channelActive: (channelId: string) => boolean;
   /** True when `amountMsat` more transferred to peers stays within policy-velocity-transferred. */
   readonly transferredWithinLimit: (amountMsat: bigint) => boolean;
+  /**
+   * The node's protocol never shows the signer a preimage (Core Lightning's hsmd wire), so a
+   * settled offered HTLC cannot be told from a failed one: policy-commitment-payment-settled-
+   * preimage does not run (outgoing value stays bounded by approvals and velocity).
+   */
+  readonly preimagesUnavailable?: boolean;
 }
 
 /** Our balances (before fee) in the previous and new commitment of the same owner. */
@@ -111,7 +117,9 @@ export function checkCommitmentPayments(
   c: Checker,
 ): PaymentsOutcome {
   const { config } = ctx;
-  if (balances !== undefined) checkSettledPreimage(ctx, change, balances, c);
+  if (balances !== undefined && ctx.preimagesUnavailable !== true) {
+    checkSettledPreimage(ctx, change, balances, c);
+  }
 
   const applied = applyCommitmentChange(ctx.lookup, change);
   // Approvals granted for this request go into the records this change writes.
