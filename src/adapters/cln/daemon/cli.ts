@@ -106,7 +106,7 @@ export function runWardenHsmd(e: WardenHsmdEnvironment): HsmdDaemon | undefined 
     const status = new StatusChannel(statusFd, e.stderr, () => undefined);
     status.version(version);
     status.fatal(FailReason.internalError, (err as Error).message);
-    e.exit(ExitCode.internalError);
+    void status.flush().then(() => e.exit(ExitCode.internalError));
     return undefined;
   }
   const daemon: HsmdDaemon = new HsmdDaemon({

@@ -241,6 +241,7 @@ export class HsmdDaemon implements ConnectionEvents {
       this.#opts.stderr(`warden-hsmd: closing the store failed: ${describeError(e)}`);
     }
     this.#root.close();
+    await this.status.flush();
     this.#opts.exit(code);
   }
 }

@@ -5,7 +5,6 @@
  */
 import { runWardenHsmd } from "./cli.js";
 import { ExitCode } from "./daemon.js";
-import { openWardenHsmdService } from "./open-service.js";
 import { FailReason } from "./status-wire.js";
 
 const daemon = runWardenHsmd({
@@ -15,19 +14,24 @@ const daemon = runWardenHsmd({
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
   exit: (code) => process.exit(code),
-  openService: (init, ctx) => openWardenHsmdService(init, ctx),
+  // Loaded only when lightningd sends hsmd_init, so `--version` stays quick.
+  openService: async (init, ctx) =>
+    (await import("./open-service.js")).openWardenHsmdService(init, ctx),
 });
 
 if (daemon !== undefined) {
   const stop = (): void => void daemon.shutdown(ExitCode.ok);
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  let failing = false;
   const fatal = (e: unknown): void => {
+    if (failing) return;
+    failing = true;
     daemon.status.fatal(
       FailReason.internalError,
       `internal error: ${e instanceof Error ? e.message : String(e)}`,
     );
-    process.exit(ExitCode.internalError);
+    void daemon.status.flush(1000).finally(() => process.exit(ExitCode.internalError));
   };
   process.on("uncaughtException", fatal);
   process.on("unhandledRejection", fatal);

@@ -1,10 +1,13 @@
 /**
  * warden-hsmd's reporting: framed status messages to lightningd on fd 0 (they land in
  * lightningd's log, as Core Lightning's own hsmd does) and plain lines on stderr.
- * Writes are synchronous so a message is out before the process exits. Callers never pass
- * secrets: entries are built from message types, node ids, dbids and error texts only.
+ * Writes are queued, never blocking the event loop: lightningd may be blocked waiting for a
+ * reply on fd 3 while its status socket is full, and a blocking write here would deadlock both
+ * (Core Lightning's hsmd queues them too). `flush()` waits for the queue before an exit.
+ * Callers never pass secrets: entries are built from message types, node ids, dbids and
+ * error texts only.
  */
-import { writeSync } from "node:fs";
+import { Socket } from "node:net";
 import { bytesToHex } from "../../../util/bytes.js";
 import { encodeFrame } from "./framing.js";
 import type { HsmdClientContext } from "./service.js";
@@ -26,23 +29,31 @@ export function describeClient(ctx: HsmdClientContext): string {
   return `client ${bytesToHex(ctx.peerId)} (dbid ${ctx.dbid}, permissions ${ctx.permissions})`;
 }
 
-const SLEEP = new Int32Array(new SharedArrayBuffer(4));
-
 /** The status socket to lightningd plus stderr. */
 export class StatusChannel {
-  readonly #fd: number | null;
+  readonly #socket: Socket | null;
   readonly #stderr: LineSink;
   readonly #onDead: (err: Error) => void;
   #dead = false;
+  /** Settles when the last queued message has been written (or failed). */
+  #last: Promise<void> = Promise.resolve();
 
   /**
    * @param fd the status socket (0), or null to report on stderr only
    * @param onDead called once when the status socket cannot be written (lightningd is gone)
    */
   constructor(fd: number | null, stderr: LineSink, onDead: (err: Error) => void) {
-    this.#fd = fd;
     this.#stderr = stderr;
     this.#onDead = onDead;
+    this.#socket = fd === null ? null : new Socket({ fd, readable: false, writable: true });
+    this.#socket?.on("error", (err: Error) => this.#die(err));
+  }
+
+  /** Resolves once everything queued so far is written, the socket failed, or `timeoutMs` passed. */
+  flush(timeoutMs = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+    return Promise.race([this.#last, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Announces our version: lightningd compares it with its own and re-execs on a mismatch. */
@@ -83,24 +94,21 @@ export class StatusChannel {
   }
 
   #send(message: Uint8Array): void {
-    if (this.#fd === null || this.#dead) return;
+    const socket = this.#socket;
+    if (socket === null || this.#dead) return;
     const frame = encodeFrame(message);
-    let off = 0;
-    let waited = 0;
-    while (off < frame.length) {
-      try {
-        off += writeSync(this.#fd, frame, off, frame.length - off);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if ((code === "EAGAIN" || code === "EWOULDBLOCK") && waited < 10_000) {
-          Atomics.wait(SLEEP, 0, 0, 1);
-          waited++;
-          continue;
-        }
-        this.#dead = true;
-        this.#onDead(e instanceof Error ? e : new Error(String(e)));
-        return;
-      }
-    }
+    this.#last = new Promise((resolve) => {
+      socket.write(frame, (err) => {
+        if (err) this.#die(err);
+        resolve();
+      });
+    });
+  }
+
+  #die(err: Error): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#socket?.destroy();
+    this.#onDead(err);
   }
 }

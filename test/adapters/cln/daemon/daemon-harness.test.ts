@@ -166,6 +166,25 @@ describe("warden-hsmd over real sockets (service test double)", () => {
     assert.match(ld.stderr, /client 02(11){32} \(dbid 52, permissions 447\): .*Unknown request/);
   });
 
+  it("a status socket lightningd is not reading never holds up lightningd's requests", async () => {
+    const ld = startAndInit();
+    // Each refused request is echoed to lightningd's status socket (up to 64 KiB): 16 of them
+    // overfill a socket buffer nobody reads, while lightningd waits on fd 3 (as during its
+    // synchronous hsm requests). A blocking status write would deadlock both.
+    const bulky = msg(0x7777, new Array<number>(60_000).fill(0xab));
+    for (let i = 0; i < 16; i++) {
+      const c = newClient(ld, BigInt(200 + i), 447);
+      c.send(bulky);
+      assert.equal(c.closedByPeer(), true);
+      c.close();
+    }
+    assert.deepEqual([...ld.request(msg(1, [77]))], [0, 100, 77]);
+    let reports = 0;
+    ld.waitStatus((m) => m.type === 1000 && ++reports === 16);
+    await ld.stop();
+    assert.equal((await ld.waitExit()).code, 2);
+  });
+
   it("a new client for a dbid replaces the previous one", async () => {
     const ld = startAndInit();
     const first = newClient(ld, 9n, 447);

@@ -136,7 +136,10 @@ export function decodeStatus(m: Uint8Array): StatusMessage {
 }
 
 const stderrDirs: string[] = [];
+const children: ChildProcess[] = [];
+// A failed test must not leave a daemon behind (nor keep the test process alive: see unref).
 process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   for (const d of stderrDirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -169,6 +172,8 @@ export class FakeLightningd {
       fdpass.close(statusTheirs);
       fdpass.close(masterTheirs);
     }
+    children.push(this.child);
+    this.child.unref();
     this.status = new SyncWire(statusOurs, "status (fd 0)");
     this.master = new SyncWire(masterOurs, "master (fd 3)");
     this.exited = new Promise((resolve) => {
