@@ -166,6 +166,24 @@ describe("warden-hsmd over real sockets (service test double)", () => {
     assert.match(ld.stderr, /client 02(11){32} \(dbid 52, permissions 447\): .*Unknown request/);
   });
 
+  it("answers pipelined requests on one connection in order, one at a time", async () => {
+    const ld = startAndInit();
+    const c = newClient(ld, 3n, 447);
+    // Five requests in one write; the second (2) waits for a release that only a later one
+    // on another connection gives, so replies must not overtake each other.
+    c.sendRaw(Buffer.concat([1, 2, 1, 1, 1].map((t, i) => frame(msg(t, t === 1 ? [i] : [])))));
+    assert.deepEqual([...c.recv()], [0, 100, 0]);
+    const other = newClient(ld, 4n, 447);
+    other.send(msg(3));
+    assert.equal(typeOf(other.recv()), 103);
+    assert.equal(typeOf(c.recv()), 102);
+    for (const i of [2, 3, 4]) assert.deepEqual([...c.recv()], [0, 100, i]);
+    c.close();
+    other.close();
+    await ld.stop();
+    await ld.waitExit();
+  });
+
   it("a status socket lightningd is not reading never holds up lightningd's requests", async () => {
     const ld = startAndInit();
     // Each refused request is echoed to lightningd's status socket (up to 64 KiB): 16 of them

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { diffHsmdMessages } from "../../../../src/adapters/cln/wire/codec.js";
 import { bytesToHex, equalBytes } from "../../../../src/util/bytes.js";
 import { goldenDir, hsmSecret, loadSession, type GoldenMsg } from "../../../keys/golden.js";
@@ -142,6 +143,21 @@ describe("bin/warden-hsmd as lightningd's hsmd", () => {
     }
   });
 
+  it("a request the policy refuses on lightningd's connection: no signature, status_fail, exit 0x80", async () => {
+    const ld = spawnHsmd(networkDir("A"), { WARDEN_STORE: "memory" });
+    const msgs = loadSession("scenario1", "A");
+    replay(ld, msgs.slice(0, msgs.findIndex((x) => x.dir === "rep" && x.type === 114) + 1));
+    // The recorded funding withdrawal, sent before any channel exists: its channel output is
+    // neither the wallet's nor allowlisted.
+    const withdrawal = msgs.find((m) => m.dir === "req" && m.type === 7)!;
+    ld.master.send(withdrawal.bytes);
+    const fail = ld.waitStatus((m) => m.type === 0xfff2);
+    assert.match(fail.text ?? "", /bad request from lightningd \(type 7\)/);
+    assert.equal((await ld.waitExit()).code, 0x80);
+    assert.equal(ld.master.closedByPeer(1000), true, "no reply was sent before the exit");
+    await ld.stop();
+  });
+
   it("disconnects a client that sends bad input and keeps serving everyone else", async () => {
     const dir = networkDir("A");
     const ld = spawnHsmd(dir, { WARDEN_STORE: "memory" });
@@ -184,6 +200,19 @@ describe("bin/warden-hsmd as lightningd's hsmd", () => {
       // lightningd's own connection is unaffected.
       assert.ok(equalBytes(ld.request(ecdh.bytes), ecdhReply.bytes), `${what}: root still served`);
     }
+    // Random bytes, framed or not, from many clients: each is at worst disconnected.
+    const garbage = fc.sample(
+      fc.tuple(fc.boolean(), fc.uint8Array({ minLength: 0, maxLength: 400 })),
+      { numRuns: 40, seed: 7 },
+    );
+    for (const [framed, bytes] of garbage) {
+      const c = client(dbid++, 447);
+      if (framed) c.send(bytes);
+      else c.sendRaw(bytes);
+      c.close();
+    }
+    assert.ok(equalBytes(ld.request(ecdh.bytes), ecdhReply.bytes), "root served after garbage");
+    assert.doesNotMatch(ld.stderr, /FATAL|internal error/);
     // An oversized frame header.
     const big = client(dbid++, 447);
     big.sendRaw(Uint8Array.of(0x7f, 0xff, 0xff, 0xff));
