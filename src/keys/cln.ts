@@ -4,7 +4,8 @@
  * mnemonic secret). The exact recipe is in docs/keys-derivation.md.
  */
 import { inspect } from "node:util";
-import { isValidSeckey, publicKey } from "../crypto/secp256k1.js";
+import { sha256 } from "../crypto/hash.js";
+import { isValidSeckey, publicKey, seckeyTweakAdd } from "../crypto/secp256k1.js";
 import { CryptoError, FormatError } from "../errors.js";
 import { assertBytes, concatBytes } from "../util/bytes.js";
 import { ExtendedPrivateKey, HARDENED } from "./bip32.js";
@@ -131,4 +132,46 @@ export function clnKeyDeriver(hsmSecret: Uint8Array): ClnKeyDeriver {
     enumerable: false,
   });
   return Object.freeze(deriver);
+}
+
+/**
+ * Wallet key m/86'/0'/0'/0/index of a 64-byte (mnemonic) secret, as hsmd's bip86_key() derives
+ * it (check_bip86_pubkey, wallet UTXOs and bip137 signing on such nodes); null for a 32-byte
+ * secret, which has no BIP 86 tree.
+ */
+export function clnBip86Key(deriver: ClnKeyDeriver, index: number): ExtendedPrivateKey | null {
+  if (!Number.isInteger(index) || index < 0 || index >= HARDENED) {
+    throw new FormatError("keys/bip32-index", "BIP 86 index must be in 0..2^31-1");
+  }
+  const base = deriver.bip86Base();
+  return base === null ? null : base.derivePath([0, index]);
+}
+
+/**
+ * hsmd_sign_bolt12 with a public tweak (invoice_request payer keys): the bolt12 base secret
+ * m/9735' plus SHA256(bolt12 base pubkey || publicTweak), mod n.
+ */
+export function clnBolt12PayerSecret(deriver: ClnKeyDeriver, publicTweak: Uint8Array): Uint8Array {
+  if (!(publicTweak instanceof Uint8Array)) {
+    throw new FormatError("keys/bolt12-tweak", "public tweak must be bytes");
+  }
+  const base = deriver.bolt12BaseSecret();
+  const tweak = sha256(concatBytes(publicKey(base), publicTweak));
+  return seckeyTweakAdd(base, tweak);
+}
+
+/**
+ * hsmd_sign_bolt12_2 with a tweak message (signing with an alias): the node secret plus
+ * SHA256(deriveSecret(info) || tweakMessage), mod n (common/bolt12_id.c bolt12_alias_tweak).
+ */
+export function clnBolt12AliasSecret(
+  deriver: ClnKeyDeriver,
+  info: Uint8Array,
+  tweakMessage: Uint8Array,
+): Uint8Array {
+  if (!(info instanceof Uint8Array) || !(tweakMessage instanceof Uint8Array)) {
+    throw new FormatError("keys/bolt12-tweak", "info and tweak message must be bytes");
+  }
+  const tweak = sha256(concatBytes(deriver.deriveSecret(info), tweakMessage));
+  return seckeyTweakAdd(deriver.nodeSecret(), tweak);
 }
