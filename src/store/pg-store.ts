@@ -27,6 +27,8 @@ export interface PgStoreOptions {
   schema?: string;
   /** Pool size (connections); default 4. */
   maxConnections?: number;
+  /** A query slower than this (ms) fails with store/unavailable; default 30 000. */
+  queryTimeoutMs?: number;
 }
 
 function ident(schema: string): string {
@@ -118,6 +120,7 @@ export class PgStore implements Store {
       connectionString,
       max: options.maxConnections ?? 4,
       connectionTimeoutMillis: 10_000,
+      query_timeout: options.queryTimeoutMs ?? 30_000,
     });
     // An idle client losing its connection must not crash the process; the next query fails.
     pool.on("error", () => {});

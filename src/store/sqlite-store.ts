@@ -33,6 +33,9 @@ function openDatabase(file: string): Database.Database {
   let db: Database.Database | undefined;
   try {
     db = new Database(file);
+    // Takes effect when the file is created: channel records of 2-4 KB fill 16 KiB pages well
+    // (at the default 4 KiB, one record per page: half the file wasted).
+    db.pragma("page_size = 16384");
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("busy_timeout = 10000");
@@ -45,7 +48,7 @@ function openDatabase(file: string): Database.Database {
         key TEXT PRIMARY KEY NOT NULL,
         value BLOB NOT NULL,
         version INTEGER NOT NULL
-      ) WITHOUT ROWID;
+      );
       CREATE TABLE IF NOT EXISTS counter (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         last_version INTEGER NOT NULL
@@ -165,7 +168,13 @@ export class SqliteStore implements Store {
     const out: StoredEntry[] = [];
     for (const row of this.#scan.iterate(prefix)) {
       if (!row.key.startsWith(prefix)) break;
-      out.push({ key: row.key, value: new Uint8Array(row.value), version: row.version });
+      // Each row's Buffer has its own memory: a view, not a copy, is the caller's to own.
+      const v = row.value;
+      out.push({
+        key: row.key,
+        value: new Uint8Array(v.buffer, v.byteOffset, v.length),
+        version: row.version,
+      });
     }
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }

@@ -99,7 +99,7 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(
-      `PostgreSQL initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${init.stderr}. ${HINT}`,
+      `PostgreSQL initdb failed (${init.error?.message ?? `exit ${init.status}`})${init.stderr ? `: ${init.stderr.trim()}` : ""}. ${HINT}`,
     );
   }
   const port = await freePort();
