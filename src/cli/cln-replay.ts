@@ -13,6 +13,7 @@ import {
   type ReplaySummary,
 } from "../adapters/cln/replay.js";
 
+/** Usage line of `warden cln replay`. */
 export const CLN_REPLAY_USAGE = `usage: warden cln replay --hsm-secret-file F [--chain chain-txs.json] [--allowlist ADDRESS]... SESSION.jsonl`;
 
 /** Parsed command line of `cln replay`. */

@@ -155,6 +155,9 @@ export const REGTEST_POLICY: Omit<PolicyConfigOverrides, "network"> = Object.fre
   minSweepFeeratePerKw: 250,
 });
 
+/** m/86'/0'/0': the BIP 86 base of a mnemonic hsm_secret's wallet. */
+const BIP86_ROOT_PATH: readonly number[] = [0x80000056, 0x80000000, 0x80000000];
+
 /** How many wallet keys past the highest index seen are recognised as ours. */
 const WALLET_LOOKAHEAD = 200;
 
@@ -266,12 +269,18 @@ export class Hsmd implements HsmdCore {
       // Core Lightning's hsmd wire never carries a preimage.
       preimagesUnavailable: true,
     });
+    // hsmd spends wallet UTXOs with m/0/0/k, or BIP 86 m/86'/0'/0'/0/k for a mnemonic secret.
+    const bip86 = d.bip86Base();
     this.#wallet = await OnchainWallet.open({
       node: this.#node,
-      root: d.walletRoot(),
-      rootPath: [0, 0],
+      root: bip86 ?? d.walletRoot(),
+      rootPath: bip86 !== null ? BIP86_ROOT_PATH : [0, 0],
       schnorrAux: "zero",
     });
+  }
+
+  walletClaimPath(index: number): number[] {
+    return this.deriver.bip86Base() !== null ? [...BIP86_ROOT_PATH, 0, index] : [0, 0, index];
   }
 
   noteWalletIndex(index: number): void {
@@ -280,13 +289,14 @@ export class Hsmd implements HsmdCore {
 
   /** True when `script` pays one of our wallet keys (P2WPKH or BIP 86 P2TR), within the scan range. */
   isOurWallet(script: Uint8Array): boolean {
+    const bip86 = this.deriver.bip86Base();
     while (this.#walletScanned < this.#walletWanted) {
       const k = this.#walletScanned++;
-      const pub =
-        this.deriver.bip86Base() !== null
-          ? this.deriver.bip86Base()!.derivePath([0, k]).publicKey
-          : this.deriver.walletKey(k).publicKey;
-      for (const s of nd.walletScripts(pub)) this.#walletScripts.add(bytesToHex(s));
+      const pubs = [this.deriver.walletKey(k).publicKey];
+      if (bip86 !== null) pubs.push(bip86.derivePath([0, k]).publicKey);
+      for (const pub of pubs) {
+        for (const s of nd.walletScripts(pub)) this.#walletScripts.add(bytesToHex(s));
+      }
     }
     return this.#walletScripts.has(bytesToHex(script));
   }

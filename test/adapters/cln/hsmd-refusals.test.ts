@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { channelTypeFromFeatures } from "../../../src/adapters/cln/handlers/channel.js";
+import { WireReader } from "../../../src/adapters/cln/handlers/io.js";
 import { Hsmd, HsmdClientError, type HsmdConnection } from "../../../src/adapters/cln/hsmd.js";
 import {
   chainViewFromJson,
@@ -161,8 +163,7 @@ test("policy refusal: a commitment that takes our balance without an HTLC is ref
   const { hsmd, conns } = await prefix(msgs, 193);
   const conn = conns[req.conn.n]!;
   // Move 1000 sat from our to_remote output to the peer's to_local output in the node's tx.
-  const r = await import("../../../src/adapters/cln/handlers/io.js");
-  const reader = new r.WireReader(req.bytes);
+  const reader = new WireReader(req.bytes);
   const w = reader.bitcoinTx();
   const outs = w.tx.outputs.map((o) => o.value);
   const hex = bytesToHex(req.bytes);
@@ -180,4 +181,20 @@ test("policy refusal: a commitment that takes our balance without an HTLC is ref
   const ok = await conn.handle(req.bytes);
   assert.equal(bytesToHex(ok.message!), bytesToHex(replyOf(msgs, req)));
   await hsmd.close();
+});
+
+test("channel types: anchors and static_remotekey, with scid_alias / zeroconf; others refused", () => {
+  const bits = (...b: number[]): Uint8Array => {
+    const n = Math.max(...b);
+    const out = new Uint8Array(Math.floor(n / 8) + 1);
+    for (const x of b) out[out.length - 1 - Math.floor(x / 8)]! |= 1 << (x % 8);
+    return out;
+  };
+  assert.equal(channelTypeFromFeatures(hexToBytes("401000")), "anchors_zero_fee_htlc_tx");
+  assert.equal(channelTypeFromFeatures(bits(12, 22, 46)), "anchors_zero_fee_htlc_tx");
+  assert.equal(channelTypeFromFeatures(bits(12, 22, 46, 50)), "anchors_zero_fee_htlc_tx");
+  assert.equal(channelTypeFromFeatures(bits(12)), "static_remotekey");
+  for (const bad of [bits(22), bits(12, 20), bits(12, 22, 44), new Uint8Array(0)]) {
+    assert.throws(() => channelTypeFromFeatures(bad), HsmdClientError);
+  }
 });

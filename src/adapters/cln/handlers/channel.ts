@@ -55,15 +55,20 @@ export function spentOutputs(w: WireTx): TxOut[] {
   });
 }
 
-/** Channel type of Core Lightning's channel_type feature bits (BOLT 9). */
+/**
+ * Channel type of Core Lightning's channel_type feature bits (BOLT 9): static_remotekey (12),
+ * optionally anchors (22); option_scid_alias (46) and option_zeroconf (50) may be added, as they
+ * change no transaction.
+ */
 export function channelTypeFromFeatures(bits: Uint8Array): ChannelType {
   const set = new Set<number>();
   for (let i = 0; i < bits.length; i++) {
     const byte = bits[bits.length - 1 - i]!;
     for (let b = 0; b < 8; b++) if ((byte >> b) & 1) set.add(i * 8 + b);
   }
+  const core = [...set].filter((b) => b !== 46 && b !== 50);
   const only = (...want: number[]): boolean =>
-    set.size === want.length && want.every((w) => set.has(w));
+    core.length === want.length && want.every((w) => set.has(w));
   if (only(12, 22)) return "anchors_zero_fee_htlc_tx";
   if (only(12)) return "static_remotekey";
   throw new HsmdClientError(

@@ -67,6 +67,8 @@ export interface HsmdCore {
   initialize(network: Network): Promise<void>;
   /** Reports a policy refusal answered without an error (e.g. a declined pre-approval). */
   noteRefusal(e: unknown): void;
+  /** The full derivation path (as a PSBT claim) of wallet key index k. */
+  walletClaimPath(index: number): number[];
   /** Wallet key indexes lightningd has shown to be in use grow the wallet's scan range. */
   noteWalletIndex(index: number): void;
   /** Our dust limit and the peer's assumed one (hsmd_setup_channel carries neither). */

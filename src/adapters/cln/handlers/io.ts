@@ -69,28 +69,34 @@ export class WireReader {
     this.#off = offset;
   }
 
+  /** The next n bytes (a copy). */
   take(n: number, what = "bytes"): Uint8Array {
     if (n < 0 || this.#off + n > this.bytes.length) malformed(what);
     const out = this.bytes.slice(this.#off, this.#off + n);
     this.#off += n;
     return out;
   }
+  /** A u8. */
   u8(): number {
     return this.take(1, "u8")[0]!;
   }
+  /** A bool (0 or 1; anything else is malformed). */
   bool(): boolean {
     const b = this.u8();
     if (b > 1) malformed("bool");
     return b === 1;
   }
+  /** A big-endian u16. */
   u16(): number {
     const t = this.take(2, "u16");
     return (t[0]! << 8) | t[1]!;
   }
+  /** A big-endian u32. */
   u32(): number {
     const t = this.take(4, "u32");
     return new DataView(t.buffer, t.byteOffset, 4).getUint32(0, false);
   }
+  /** A big-endian u64. */
   u64(): bigint {
     const t = this.take(8, "u64");
     return new DataView(t.buffer, t.byteOffset, 8).getBigUint64(0, false);
@@ -109,9 +115,11 @@ export class WireReader {
   varBytes16(): Uint8Array {
     return this.take(this.u16(), "u16-prefixed bytes");
   }
+  /** `?x`: a presence bool, then x when present. */
   optional<T>(read: () => T): T | undefined {
     return this.bool() ? read() : undefined;
   }
+  /** A NUL-terminated printable string. */
   wirestring(): string {
     const start = this.#off;
     for (let i = start; i < this.bytes.length; i++) {
@@ -125,9 +133,11 @@ export class WireReader {
     }
     return malformed("wirestring");
   }
+  /** A wally_psbt: u32 length, then the PSBT bytes. */
   psbt(): Uint8Array {
     return this.take(this.u32(), "wally_psbt");
   }
+  /** A bitcoin_tx: u32 length, the transaction, then its wally_psbt. */
   bitcoinTx(): WireTx {
     const raw = this.take(this.u32(), "bitcoin_tx");
     let tx: Tx;
@@ -138,12 +148,15 @@ export class WireReader {
     }
     return { tx, psbt: this.psbt() };
   }
+  /** A 64-byte compact secp256k1_ecdsa_signature. */
   signature(): Uint8Array {
     return this.take(64, "signature");
   }
+  /** A bitcoin_signature: compact signature and sighash byte. */
   bitcoinSignature(): WireSignature {
     return { signature: this.signature(), sighashType: this.u8() };
   }
+  /** Four basepoints (revocation, payment, htlc, delayed_payment). */
   basepoints(): WireBasepoints {
     return {
       revocation: this.point(),
@@ -152,9 +165,11 @@ export class WireReader {
       delayedPayment: this.point(),
     };
   }
+  /** A channel_type: u16 length, then feature bits (big-endian). */
   channelType(): Uint8Array {
     return this.varBytes16();
   }
+  /** One hsm_htlc. */
   htlc(): HsmHtlc {
     const side = this.u8();
     if (side !== 0 && side !== 1) malformed("side");
@@ -165,10 +180,12 @@ export class WireReader {
       cltvExpiry: this.u32(),
     };
   }
+  /** u16 count, then that many hsm_htlc. */
   htlcs(): HsmHtlc[] {
     const n = this.u16();
     return Array.from({ length: n }, () => this.htlc());
   }
+  /** One hsm_utxo (towire_hsm_utxo layout). */
   utxo(): HsmUtxo {
     const txid = this.b32();
     const vout = this.u32();
@@ -192,6 +209,7 @@ export class WireReader {
     this.bool(); // formerly is_in_coinbase
     return { outpoint: { txid, vout }, amountSat, keyIndex, scriptPubkey, closeInfo };
   }
+  /** u16 count, then that many hsm_utxo. */
   utxos(): HsmUtxo[] {
     const n = this.u16();
     return Array.from({ length: n }, () => this.utxo());
@@ -212,33 +230,42 @@ export class WireWriter {
   constructor(type: number) {
     this.u16(type);
   }
+  /** Appends raw bytes (copied). */
   bytes(b: Uint8Array): this {
     this.#parts.push(Uint8Array.from(b));
     return this;
   }
+  /** Appends a u8. */
   u8(n: number): this {
     return this.bytes(Uint8Array.of(n));
   }
+  /** Appends a bool. */
   bool(v: boolean): this {
     return this.u8(v ? 1 : 0);
   }
+  /** Appends a big-endian u16. */
   u16(n: number): this {
     return this.bytes(Uint8Array.of((n >> 8) & 0xff, n & 0xff));
   }
+  /** Appends a big-endian u32. */
   u32(n: number): this {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, n, false);
     return this.bytes(b);
   }
+  /** Appends u16 length and bytes. */
   varBytes16(b: Uint8Array): this {
     return this.u16(b.length).bytes(b);
   }
+  /** Appends u32 length and bytes. */
   varBytes32(b: Uint8Array): this {
     return this.u32(b.length).bytes(b);
   }
+  /** Appends a bitcoin_signature (compact + sighash byte). */
   bitcoinSignature(sig64: Uint8Array, sighashType: number): this {
     return this.bytes(sig64).u8(sighashType);
   }
+  /** The whole message. */
   done(): Uint8Array {
     return concatBytes(...this.#parts);
   }

@@ -18,12 +18,7 @@ import { TESTNET_VERSIONS, MAINNET_VERSIONS } from "../../../keys/bip32.js";
 import { bip86Script } from "../../../keys/xpub.js";
 import { decodeState } from "../../../state/codec.js";
 import { bytesToHex, concatBytes, constantTimeEqual, equalBytes } from "../../../util/bytes.js";
-import {
-  CAPABILITIES,
-  HSM_VERSION,
-  PREAPPROVE_CHECK_CAPABILITIES,
-  ROOT_PERMISSIONS,
-} from "../permissions.js";
+import { CAPABILITIES, HSM_VERSION, PREAPPROVE_CHECK_CAPABILITIES } from "../permissions.js";
 import {
   channelById,
   clientChannelId,
@@ -118,11 +113,8 @@ export function readClientHsmfd(ctx: RequestContext): {
   const perms = ctx.r.u64();
   ctx.r.end();
   if (perms >= 1n << 32n) throw new HsmdClientError("cln/malformed", "permissions out of range");
+  // lightningd decides what each subdaemon may do, as with hsmd (it holds MASTER itself).
   const permissions = Number(perms);
-  // A client may never get more than the root connection may do, nor MASTER.
-  if ((permissions & 1024) !== 0 && (ROOT_PERMISSIONS & permissions) !== permissions) {
-    throw new HsmdClientError("cln/not-permitted", "a client cannot be given MASTER");
-  }
   return { peerId, dbid, permissions };
 }
 
@@ -147,7 +139,7 @@ export async function handleCheckPubkey(ctx: RequestContext): Promise<Uint8Array
   return new WireWriter(128).bool(true).done();
 }
 
-/** hsmd_check_bip86_pubkey: only for 64-byte (mnemonic) secrets, as hsmd. */
+/** hsmd_check_bip86_pubkey: only for 64-byte (mnemonic) secrets; a mismatch aborts, as hsmd. */
 export async function handleCheckBip86Pubkey(ctx: RequestContext): Promise<Uint8Array> {
   const index = ctx.r.u32();
   const pub = ctx.r.point();
@@ -158,7 +150,11 @@ export async function handleCheckBip86Pubkey(ctx: RequestContext): Promise<Uint8
   }
   if (index >= 0x80000000) throw new HsmdClientError("cln/bad-request", `index ${index} too great`);
   const ours = base.derivePath([0, index]).publicKey;
-  return new WireWriter(156).bool(equalBytes(ours, pub)).done();
+  if (!equalBytes(ours, pub)) {
+    throw new HsmdClientError("cln/bad-request", `BIP86 derivation index ${index} differed`);
+  }
+  ctx.core.noteWalletIndex(index);
+  return new WireWriter(156).bool(true).done();
 }
 
 /** hsmd_ecdh_req: NodeSigner.ecdh (policy-ecdh-rate). */

@@ -143,9 +143,9 @@ export async function signWalletInputs(
     throw new HsmdClientError("cln/malformed", "bad PSBT");
   }
   const { wallet: ours, close } = ourInputs(ctx, scure, utxos);
-  // The wallet re-derives keys from claimed paths below its root m/0/0.
+  // The wallet re-derives keys from claimed paths below its root (m/0/0, or BIP 86's).
   for (const o of ours) {
-    const der = { fingerprint: 0, path: [0, 0, o.keyIndex] };
+    const der = { fingerprint: 0, path: ctx.core.walletClaimPath(o.keyIndex) };
     if (o.kind === "p2wpkh") {
       scure.updateInput(o.index, { bip32Derivation: [[o.pub, der]] }, true);
     } else {
