@@ -13,7 +13,8 @@ import { type FdPass, requireFdPass } from "./fdpass.js";
 import type { HsmdService } from "./service.js";
 import { StatusChannel, type LineSink } from "./status-channel.js";
 import { FailReason } from "./status-wire.js";
-import { describeStoreSpec, parseStoreSpec, type StoreSpec } from "./store-config.js";
+import type { SingleStoreConfig } from "../../../store/open-store.js";
+import { describeStoreSpec, parseStoreSpec } from "./store-config.js";
 import { clnVersion } from "./version.js";
 
 /** lightningd's fds for its hsmd. */
@@ -31,7 +32,12 @@ export interface WardenHsmdEnvironment {
   /** Opens the service for hsmd_init `init`: loads hsm_secret from `cwd`, opens the store. */
   openService(
     init: Uint8Array,
-    ctx: { cwd: string; store: StoreSpec; allowlist: readonly string[]; status: StatusChannel },
+    ctx: {
+      cwd: string;
+      store: SingleStoreConfig;
+      allowlist: readonly string[];
+      status: StatusChannel;
+    },
   ): Promise<HsmdService>;
   /** The fd-passing addon (default: the built one). */
   fdpass?: () => FdPass;
@@ -41,7 +47,8 @@ export interface WardenHsmdEnvironment {
 const LIGHTNINGD_FLAGS = new Set(["--developer", "--log-io", "--log-trace", "--dev-debug-self"]);
 
 const USAGE = `usage: warden-hsmd --version
-       warden-hsmd [--warden-store=sqlite|sqlite:PATH|memory] [--warden-allowlist=ADDR,...]
+       warden-hsmd [--warden-store=sqlite|sqlite:DIR|postgresql://…|memory]
+                   [--warden-allowlist=ADDR,...]
                    (started by lightningd)
 
 Run Core Lightning with Warden as its hsmd:
@@ -82,7 +89,7 @@ export function runWardenHsmd(e: WardenHsmdEnvironment): HsmdDaemon | undefined 
     else if (!LIGHTNINGD_FLAGS.has(a)) e.stderr(`warden-hsmd: ignoring unknown argument ${a}`);
   }
   const allowlist = parseAllowlist(allowlistArg);
-  let store: StoreSpec;
+  let store: SingleStoreConfig;
   try {
     store = parseStoreSpec(storeArg, e.cwd);
   } catch (err) {

@@ -1,16 +1,16 @@
 /**
  * The `hsm_secret` file, read like Core Lightning's hsmd reads it: from the working directory
- * (lightningd runs its hsmd in the network directory, e.g. ~/.lightning/bitcoin). The plain
- * format is the 32-byte secret itself; other formats (encrypted, BIP 39 mnemonic) go through
- * `parse` when one is supplied. A missing file is created with a fresh random 32-byte secret,
- * as hsmd does for a new node. Errors are InitFailure, so lightningd reports them and exits.
- * Nothing here logs or embeds secret bytes in an error.
+ * (lightningd runs its hsmd in the network directory, e.g. ~/.lightning/bitcoin), in any of
+ * its formats (plain 32 bytes, legacy encrypted, BIP 39 mnemonic with or without passphrase:
+ * src/keys/hsm-secret.ts). A missing file is created with a fresh random 32-byte secret (plain
+ * format), as hsmd creates one for a new node. Errors are InitFailure carrying hsmd's error
+ * number, so lightningd reports them and exits. Nothing here logs or embeds secret bytes.
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { HsmSecretError, parseHsmSecret, type HsmSecretType } from "../../../keys/hsm-secret.js";
 import { InitFailure } from "./init-failure.js";
-import { HsmSecretErrorCode } from "./status-wire.js";
 
 /** File name, as in Core Lightning. */
 export const HSM_SECRET_FILE = "hsm_secret";
@@ -18,24 +18,23 @@ export const HSM_SECRET_FILE = "hsm_secret";
 /** Length of the plain (legacy) format. */
 export const PLAIN_HSM_SECRET_LEN = 32;
 
-/** Parser of the non-plain formats: returns the secret, or throws (message must not include secrets). */
-export type HsmSecretParser = (fileBytes: Uint8Array, passphrase: string | undefined) => Uint8Array;
-
 /** What was loaded. */
 export interface LoadedHsmSecret {
+  /** 32 bytes, or the 64-byte BIP 39 seed of the mnemonic formats. */
   readonly secret: Uint8Array;
+  /** Core Lightning's hsm_secret_type (0 plain, 1 encrypted, 2/3 mnemonic). */
+  readonly type: HsmSecretType;
   /** True when the file did not exist and a new secret was written. */
   readonly created: boolean;
   /** Set when the file's mode lets group or others read it. */
   readonly warning?: string;
 }
 
-/** Reads (or creates) `dir/hsm_secret` and returns the secret; InitFailure with hsmd's error code otherwise. */
-export function loadHsmSecret(
+/** Reads (or creates) `dir/hsm_secret` and returns its secret; InitFailure with hsmd's error code otherwise. */
+export async function loadHsmSecret(
   dir: string,
   passphrase: string | undefined,
-  parse: HsmSecretParser | undefined,
-): LoadedHsmSecret {
+): Promise<LoadedHsmSecret> {
   const path = join(dir, HSM_SECRET_FILE);
   let bytes: Uint8Array;
   let created = false;
@@ -60,28 +59,28 @@ export function loadHsmSecret(
     created = true;
   }
   const warning = modeWarning(path);
-  if (bytes.length === PLAIN_HSM_SECRET_LEN) {
-    return { secret: new Uint8Array(bytes), created, ...(warning ? { warning } : {}) };
-  }
-  if (parse === undefined) {
-    wipe(bytes);
-    throw new InitFailure(
-      "cln/hsm-secret-format",
-      `${path} is ${bytes.length} bytes: only the plain 32-byte format is supported by this build`,
-      HsmSecretErrorCode.invalidFormat,
-    );
-  }
   try {
-    return { secret: parse(bytes, passphrase), created, ...(warning ? { warning } : {}) };
+    const parsed = await parseHsmSecret(bytes, passphrase);
+    return {
+      secret: parsed.secret,
+      type: parsed.type,
+      created,
+      ...(warning === undefined ? {} : { warning }),
+    };
   } catch (e) {
-    if (e instanceof InitFailure) throw e;
+    if (e instanceof HsmSecretError) {
+      throw new InitFailure(
+        "cln/hsm-secret-format",
+        `Failed to load ${path}: ${e.message}`,
+        e.clnCode,
+      );
+    }
     throw new InitFailure(
       "cln/hsm-secret-format",
       `Failed to load ${path}: ${e instanceof Error ? e.message : String(e)}`,
-      errorCodeOf(e),
     );
   } finally {
-    wipe(bytes);
+    bytes.fill(0);
   }
 }
 
@@ -116,17 +115,4 @@ function modeWarning(path: string): string | undefined {
     // Unreadable metadata is not worth failing over; the read above succeeded.
   }
   return undefined;
-}
-
-/** hsmd's error code for a parser error carrying a recognisable code ("...passphrase..." etc.). */
-function errorCodeOf(e: unknown): number {
-  const code = typeof e === "object" && e !== null && "code" in e ? String(e.code) : "";
-  if (code.includes("passphrase-required")) return HsmSecretErrorCode.passphraseRequired;
-  if (code.includes("wrong-passphrase")) return HsmSecretErrorCode.wrongPassphrase;
-  if (code.includes("mnemonic")) return HsmSecretErrorCode.invalidMnemonic;
-  return HsmSecretErrorCode.invalidFormat;
-}
-
-function wipe(b: Uint8Array): void {
-  b.fill(0);
 }

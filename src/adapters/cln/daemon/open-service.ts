@@ -8,12 +8,13 @@ import { loadHsmSecret } from "./hsm-secret-file.js";
 import { initPassphrase } from "./init-passphrase.js";
 import type { HsmdService } from "./service.js";
 import type { StatusChannel } from "./status-channel.js";
-import { describeStoreSpec, openStore, type StoreSpec } from "./store-config.js";
+import { openStore, type SingleStoreConfig } from "../../../store/open-store.js";
+import { describeStoreSpec } from "./store-config.js";
 
 /** Where the service comes from (the command's context). */
 export interface OpenServiceContext {
   readonly cwd: string;
-  readonly store: StoreSpec;
+  readonly store: SingleStoreConfig;
   /** Allowlisted destination addresses. */
   readonly allowlist: readonly string[];
   readonly status: StatusChannel;
@@ -24,15 +25,15 @@ export async function openWardenHsmdService(
   init: Uint8Array,
   ctx: OpenServiceContext,
 ): Promise<HsmdService> {
-  const loaded = loadHsmSecret(ctx.cwd, initPassphrase(init), undefined);
+  const loaded = await loadHsmSecret(ctx.cwd, initPassphrase(init));
   if (loaded.created) ctx.status.unusual("HSM: created new hsm_secret file");
   if (loaded.warning !== undefined) ctx.status.unusual(loaded.warning);
-  const store = openStore(ctx.store);
+  const store = await openStore(ctx.store);
   try {
     const hsmd = await Hsmd.open({
       hsmSecret: loaded.secret,
       store,
-      hsmSecretType: 0,
+      hsmSecretType: loaded.type,
       allowlist: ctx.allowlist,
     });
     ctx.status.info(

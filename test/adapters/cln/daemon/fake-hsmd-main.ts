@@ -19,7 +19,7 @@ const daemon =
         stderr: (l) => process.stderr.write(`${l}\n`),
         exit: (code) => process.exit(code),
         openService: async (_init, ctx) => {
-          const loaded = loadHsmSecret(ctx.cwd, undefined, undefined);
+          const loaded = await loadHsmSecret(ctx.cwd, undefined);
           loaded.secret.fill(0);
           return new FakeHsmdService();
         },

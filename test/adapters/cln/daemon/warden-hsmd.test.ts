@@ -14,11 +14,18 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { diffHsmdMessages } from "../../../../src/adapters/cln/wire/codec.js";
+import {
+  decodeHsmdMessage,
+  diffHsmdMessages,
+  encodeHsmdMessage,
+} from "../../../../src/adapters/cln/wire/codec.js";
+import { mnemonicHsmSecretFile } from "../../../../src/keys/hsm-secret.js";
 import { bytesToHex, equalBytes } from "../../../../src/util/bytes.js";
 import { goldenDir, hsmSecret, loadSession, type GoldenMsg } from "../../../keys/golden.js";
 import { FakeLightningd, fdpassOrFail, SyncWire, typeOf } from "./lightningd-harness.js";
 
+const MNEMONIC =
+  "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 const BIN = fileURLToPath(new URL("../../../../../bin/warden-hsmd", import.meta.url));
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -140,6 +147,31 @@ describe("bin/warden-hsmd as lightningd's hsmd", () => {
       assert.equal(replay(ld, part), part.filter((m) => m.dir === "rep").length);
       await ld.stop();
       assert.equal((await ld.waitExit()).code, 2);
+    }
+  });
+
+  it("serves BIP 39 mnemonic hsm_secrets, the passphrase coming in hsmd_init's TLV", async () => {
+    const init = loadSession("scenario1", "A").find((m) => m.dir === "req" && m.type === 11)!;
+    const fields = decodeHsmdMessage(init.bytes).fields;
+    for (const pass of [undefined, "pw"]) {
+      const dir = mkdtempSync(join(tmpdir(), "warden-hsmd-mnemonic-"));
+      dirs.push(dir);
+      writeFileSync(join(dir, "hsm_secret"), mnemonicHsmSecretFile(MNEMONIC, pass));
+      const ld = spawnHsmd(dir, { WARDEN_STORE: "memory" });
+      const request =
+        pass === undefined
+          ? init.bytes
+          : encodeHsmdMessage("hsmd_init", {
+              ...fields,
+              tlvs: { hsm_passphrase: { passphrase: pass } },
+            });
+      const reply = decodeHsmdMessage(ld.request(request));
+      assert.equal(reply.name, "hsmd_init_reply_v4", ld.stderr);
+      const tlvs = reply.fields.tlvs as Record<string, Record<string, unknown>>;
+      assert.equal(tlvs.hsm_secret_type?.hsm_type, pass === undefined ? 2 : 3);
+      assert.ok(tlvs.bip86_base !== undefined, "mnemonic secrets announce a BIP 86 base");
+      await ld.stop();
+      await ld.waitExit();
     }
   });
 
