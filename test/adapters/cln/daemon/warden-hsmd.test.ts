@@ -3,8 +3,9 @@
  * path from the network directory with socket pairs on fds 0 and 3, hsmd_init and
  * hsmd_client_hsmfd on the root socket, each passed fd received with recvmsg and checked to be
  * blocking, then recorded Core Lightning v26.06.6 sessions replayed over the real sockets and
- * every reply compared byte for byte. State goes to the default store (SQLite in the network
- * directory); scenario 2 restarts node B's hsmd on the same store, as lightningd did.
+ * every reply compared byte for byte (all four golden sessions). State goes to the default
+ * store (SQLite in the network directory); scenario 2 restarts node B's hsmd on the same store,
+ * as lightningd did.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -126,29 +127,28 @@ describe("bin/warden-hsmd as lightningd's hsmd", () => {
     assert.match(r.stderr, /fd 3 is not a socket/);
   });
 
-  it("replays scenario 1 (node A) byte for byte over the real sockets", async () => {
-    const dir = networkDir("A");
-    const ld = spawnHsmd(dir, { WARDEN_ALLOWLIST: allowlistOf("scenario1") });
-    const msgs = loadSession("scenario1", "A");
-    const compared = replay(ld, msgs);
-    assert.equal(compared, msgs.filter((m) => m.dir === "rep").length);
-    await ld.stop();
-    assert.equal((await ld.waitExit()).code, 2);
-    assert.ok(existsSync(join(dir, "warden.sqlite3")), "state went to the default SQLite store");
-    assert.ok(!ld.stderr.includes(bytesToHex(hsmSecret("A"))), "no secret on stderr");
-  });
-
-  it("replays scenario 2 (node B) with the restart on the same store", async () => {
-    const dir = networkDir("B");
-    const msgs = loadSession("scenario2", "B");
-    for (const proc of [0, 1]) {
-      const ld = spawnHsmd(dir);
-      const part = msgs.filter((m) => m.proc === proc);
-      assert.equal(replay(ld, part), part.filter((m) => m.dir === "rep").length);
-      await ld.stop();
-      assert.equal((await ld.waitExit()).code, 2);
-    }
-  });
+  for (const [scenario, node] of [
+    ["scenario1", "A"],
+    ["scenario1", "B"],
+    ["scenario2", "A"],
+    ["scenario2", "B"],
+  ] as const) {
+    it(`replays ${scenario}/${node} byte for byte over the real sockets, every hsmd process on the same store`, async () => {
+      const dir = networkDir(node);
+      const msgs = loadSession(scenario, node);
+      const procs = [...new Set(msgs.map((m) => m.proc))];
+      for (const proc of procs) {
+        // One hsmd process per lightningd start (scenario 2/B restarts), as lightningd runs them.
+        const ld = spawnHsmd(dir, { WARDEN_ALLOWLIST: allowlistOf(scenario) });
+        const part = msgs.filter((m) => m.proc === proc);
+        assert.equal(replay(ld, part), part.filter((m) => m.dir === "rep").length);
+        await ld.stop();
+        assert.equal((await ld.waitExit()).code, 2);
+        assert.ok(!ld.stderr.includes(bytesToHex(hsmSecret(node))), "no secret on stderr");
+      }
+      assert.ok(existsSync(join(dir, "warden.sqlite3")), "state went to the default SQLite store");
+    });
+  }
 
   it("serves BIP 39 mnemonic hsm_secrets, the passphrase coming in hsmd_init's TLV", async () => {
     const init = loadSession("scenario1", "A").find((m) => m.dir === "req" && m.type === 11)!;
