@@ -9,7 +9,16 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -119,6 +128,26 @@ describe("bin/warden-hsmd as lightningd's hsmd", () => {
       env: { ...process.env, WARDEN_CLN_VERSION: "v25.09.3" },
     });
     assert.equal(custom.stdout, "v25.09.3\n");
+  });
+
+  it("WARDEN_CLN_VERSION=auto reports the version of the lightningd that runs it", () => {
+    // A "lightningd" that is really node (hard link, or copy): its `--version` is node's, and
+    // it starts warden-hsmd --version as lightningd's test_subdaemons does.
+    const dir = mkdtempSync(join(tmpdir(), "warden-hsmd-auto-"));
+    dirs.push(dir);
+    const fake = join(dir, "lightningd");
+    try {
+      linkSync(process.execPath, fake);
+    } catch {
+      copyFileSync(process.execPath, fake);
+      chmodSync(fake, 0o755);
+    }
+    const script = `const r = require("node:child_process").spawnSync(${JSON.stringify(BIN)}, ["--version"], { encoding: "utf8" }); process.stdout.write(r.stdout);`;
+    const r = spawnSync(fake, ["-e", script], {
+      encoding: "utf8",
+      env: { ...process.env, WARDEN_CLN_VERSION: "auto" },
+    });
+    assert.equal(r.stdout, `${process.version}\n`);
   });
 
   it("refuses to run when not started by lightningd (no socket on fd 3)", () => {
