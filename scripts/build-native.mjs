@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
- * Builds Warden's native libsecp256k1 addon (native/) with node-gyp. Runs at `npm ci` / `npm install`.
+ * Builds Warden's native addons (native/binding.gyp) with node-gyp. Runs at `npm ci` / `npm install`.
+ *   - warden_fdpass: socketpair + SCM_RIGHTS fd passing, needed by `warden-hsmd` (Core Lightning).
+ *   - warden_secp256k1: libsecp256k1 backend (falls back to WASM without it).
  *
- * On failure it prints a loud warning and exits 0: Warden then runs on the slower WASM backend.
- * With WARDEN_REQUIRE_NATIVE=1 a failure exits 1 instead (CI).
+ * On failure it prints a loud warning naming each missing addon and exits 0: Warden then runs on
+ * the slower WASM backend, and `warden-hsmd` refuses to start. With WARDEN_REQUIRE_NATIVE=1 a
+ * failure exits 1 instead (CI).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -74,14 +77,34 @@ function tryBuild() {
   return { ok: false, failures };
 }
 
+const ADDONS = [
+  {
+    file: "warden_fdpass.node",
+    without: [
+      "!! Without warden_fdpass, `warden-hsmd` (Warden as Core Lightning's hsmd) cannot pass",
+      "!! client sockets to lightningd and refuses to start.",
+    ],
+  },
+  {
+    file: "warden_secp256k1.node",
+    without: [
+      "!! Without warden_secp256k1, Warden falls back to the WASM libsecp256k1 backend",
+      "!! (tiny-secp256k1), which is correct but roughly 4-6x slower for signing and verification.",
+    ],
+  },
+];
+
 const result = existsSync(join(nativeDir, "binding.gyp"))
   ? tryBuild()
   : { ok: false, failures: ["native/binding.gyp missing"] };
 
-if (result.ok) {
-  console.log(
-    "warden: native libsecp256k1 addon built (native/build/Release/warden_secp256k1.node)",
-  );
+// The fdpass target comes first in binding.gyp, so a missing libsecp256k1 does not stop it.
+const built = (a) => existsSync(join(nativeDir, "build", "Release", a.file));
+const missing = ADDONS.filter((a) => !built(a));
+
+if (result.ok && missing.length === 0) {
+  for (const a of ADDONS)
+    console.log(`warden: native addon built (native/build/Release/${a.file})`);
   process.exit(0);
 }
 
@@ -90,13 +113,11 @@ console.warn(
   [
     "",
     bar,
-    "!! WARNING: Warden's native libsecp256k1 addon could NOT be built.",
+    `!! WARNING: Warden's native addon(s) could NOT be built: ${missing.map((a) => a.file).join(", ") || "(build failed)"}`,
     "!!",
-    ...result.failures.map((f) => `!!   ${f}`),
+    ...(result.failures ?? []).map((f) => `!!   ${f}`),
     "!!",
-    "!! Warden will fall back to the WASM libsecp256k1 backend (tiny-secp256k1),",
-    "!! which is correct but roughly 4-6x slower for signing and verification.",
-    "!!",
+    ...missing.flatMap((a) => [...a.without, "!!"]),
     "!! To fix (Debian/Ubuntu):",
     "!!   sudo apt-get install -y build-essential python3 libsecp256k1-dev",
     "!!   npm rebuild        # or: node scripts/build-native.mjs",
