@@ -67,7 +67,8 @@ export interface TestNodeOptions {
   /** Default: a fresh MemoryStore. */
   store?: Store;
   label?: string;
-  chainHeight?: number;
+  /** The signer's chain height (default 800 000); null: no chain view at all. */
+  chainHeight?: number | null;
   isOurWallet?: NodeOptions["isOurWallet"];
   fundingState?: NodeOptions["fundingState"];
   watchtowerAttested?: NodeOptions["watchtowerAttested"];
@@ -91,7 +92,7 @@ export async function testNode(opts: TestNodeOptions = {}): Promise<Node> {
     keys: testKeySource(opts.label ?? "holder"),
     store: opts.store ?? new MemoryStore(),
     policy,
-    chainHeight: () => opts.chainHeight ?? 800_000,
+    chainHeight: () => (opts.chainHeight === null ? undefined : (opts.chainHeight ?? 800_000)),
     isOurWallet: opts.isOurWallet,
     fundingState: opts.fundingState,
     watchtowerAttested: opts.watchtowerAttested,

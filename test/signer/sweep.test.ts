@@ -369,6 +369,14 @@ for (const type of TYPES) {
       await rejectsWith(f.t.channel.signSweep(c.req), "policy-sweep-locktime");
     });
 
+    test("policy-sweep-locktime: without a chain view, a block-height locktime is accepted but a time-based one is not", async () => {
+      const f = await onchainFixture(type, { chainHeight: null });
+      const later = holderToLocal(f, { locktime: HEIGHT + 10 });
+      assertSwept(later, await f.t.channel.signSweep(later.req));
+      const timeBased = holderToLocal(f, { locktime: 500_000_000 });
+      await rejectsWith(f.t.channel.signSweep(timeBased.req), "policy-sweep-locktime");
+    });
+
     test("policy-sweep-locktime: an HTLC timeout whose locktime is not the expiry", async () => {
       const f = await onchainFixture(type);
       const c = counterpartyHtlc(f, "timeout", 3, { locktime: f.offered.cltvExpiry - 1 });

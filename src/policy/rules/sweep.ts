@@ -79,8 +79,11 @@ export function checkSweep(tx: Tx, ctx: SweepRuleContext, c: Checker): void {
       () => `locktime ${tx.locktime} is not the HTLC expiry ${ctx.cltvExpiry}`,
     );
   } else {
-    // Anti fee-sniping uses the current height; anything later delays the sweep.
-    const limit = ctx.chainHeight ?? 0;
+    // Anti fee-sniping uses the current height; anything later delays the sweep. Without a
+    // chain view (Core Lightning's hsmd has none) the height is unknown: any block-height
+    // locktime is accepted, since a later one can only delay a sweep the node could withhold
+    // anyway, never redirect its value; time-based locktimes stay refused.
+    const limit = ctx.chainHeight ?? LOCKTIME_THRESHOLD - 1;
     c.check(
       tx.locktime < LOCKTIME_THRESHOLD && tx.locktime <= limit,
       "policy-sweep-locktime",
