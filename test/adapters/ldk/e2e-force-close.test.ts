@@ -77,26 +77,43 @@ for (const anchors of [false, true]) {
       const fo = rec.requireParams().fundingOutpoint;
       const commitment = net.chain
         .transactionsSince(0)
-        .find((t) => t.inputs.some((i) => equalBytes(i.prevout.txid, fo.txid) && i.prevout.vout === fo.vout));
+        .find((t) =>
+          t.inputs.some((i) => equalBytes(i.prevout.txid, fo.txid) && i.prevout.vout === fo.vout),
+        );
       assert.ok(commitment !== undefined, "our commitment confirmed");
-      assert.equal(bytesToHex(txid(commitment)), bytesToHex(holder.txid), "it is Warden's current holder commitment");
+      assert.equal(
+        bytesToHex(txid(commitment)),
+        bytesToHex(holder.txid),
+        "it is Warden's current holder commitment",
+      );
       const channelType = rec.requireParams().channelType;
       const fee = commitmentFeeSat(channelType, holder.feeratePerKw, holder.htlcs.length);
       const anchorsSat = hasAnchors(channelType) ? 2n * ANCHOR_OUTPUT_VALUE_SAT : 0n;
       const toLocal = holder.toOwnerMsat / 1000n - fee - anchorsSat;
-      assert.ok(commitment.outputs.some((o) => o.value === toLocal), "to_local is Warden's balance less fees");
+      assert.ok(
+        commitment.outputs.some((o) => o.value === toLocal),
+        "to_local is Warden's balance less fees",
+      );
 
       // A claims B's HTLC with the preimage (HTLC-success); A's own HTLCs time out.
       A.cm.claim_funds(A.held[0]!);
       net.pump();
       const htlcTxs = (): Tx[] =>
-        net.chain.transactionsSince(0).filter((t) => t.inputs.some((i) => equalBytes(i.prevout.txid, txid(commitment))));
+        net.chain
+          .transactionsSince(0)
+          .filter((t) => t.inputs.some((i) => equalBytes(i.prevout.txid, txid(commitment))));
       net.mine(2);
       const maxExpiry = Math.max(...holder.htlcs.map((h) => h.cltvExpiry));
       while (net.chain.height <= maxExpiry + 2) net.mine(1);
       const byA = htlcTxs().filter((t) => A.broadcasts.some((b) => equalBytes(txid(b), txid(t))));
-      const spentHtlcOutputs = byA.flatMap((t) => t.inputs.filter((i) => equalBytes(i.prevout.txid, txid(commitment))));
-      assert.equal(spentHtlcOutputs.length, 3, "one success and two timeouts confirmed, signed by Warden");
+      const spentHtlcOutputs = byA.flatMap((t) =>
+        t.inputs.filter((i) => equalBytes(i.prevout.txid, txid(commitment))),
+      );
+      assert.equal(
+        spentHtlcOutputs.length,
+        3,
+        "one success and two timeouts confirmed, signed by Warden",
+      );
 
       // After to_self_delay every delayed output is spendable.
       net.mine(rec.requireParams().holderToSelfDelay + 8);
@@ -104,7 +121,11 @@ for (const anchors of [false, true]) {
       assert.ok(delayed >= 4, `to_local and three HTLC tx outputs reported (${delayed})`);
       const before = warden.refusals.length;
       assert.equal(net.sweep(A, attacker), undefined, "a sweep to an attacker is refused");
-      assert.ok(warden.refusals.slice(before).some((r) => r.ruleIds.includes("policy-sweep-destination-allowlisted")));
+      assert.ok(
+        warden.refusals
+          .slice(before)
+          .some((r) => r.ruleIds.includes("policy-sweep-destination-allowlisted")),
+      );
       const sweep = net.sweep(A, wallet);
       assert.ok(sweep !== undefined, "the sweep to our wallet is signed");
       net.mine(1);

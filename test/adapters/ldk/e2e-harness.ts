@@ -117,6 +117,8 @@ export interface WardenNodeOptions {
   /** Our shutdown script (default: Warden's m/2' P2WPKH). */
   shutdownScript?: Uint8Array;
   walletScripts?: Uint8Array[];
+  /** The node's seed (default random). */
+  seed?: Uint8Array;
 }
 
 /** A network with the independent verifier on its chain. */
@@ -134,7 +136,7 @@ export async function startWarden(
 ): Promise<WardenLdkSigner> {
   return WardenLdkSigner.start(
     {
-      seed: new Uint8Array(randomBytes(32)),
+      seed: o.seed ?? new Uint8Array(randomBytes(32)),
       startingTimeSecs: BigInt(Math.floor(Date.now() / 1000)),
       startingTimeNanos: 0,
       store: { kind: "memory" },

@@ -312,14 +312,19 @@ export class SimNetwork {
     for (let round = 0; round < 20_000; round++) {
       let progress = false;
       for (const n of this.nodes) n.pm.process_events();
-      for (const l of this.links) {
-        while (l.toB.length > 0) {
-          ok(l.b.pm.read_event(l.db, l.toB.shift()!), `${l.b.name}.read_event`);
-          progress = true;
-        }
-        while (l.toA.length > 0) {
-          ok(l.a.pm.read_event(l.da, l.toA.shift()!), `${l.a.name}.read_event`);
-          progress = true;
+      for (const l of [...this.links]) {
+        const deliver = (to: SimNode, d: ldk.SocketDescriptor, q: Uint8Array[]): boolean => {
+          while (q.length > 0) {
+            progress = true;
+            if (!to.pm.read_event(d, q.shift()!).is_ok()) return false; // LDK drops the peer
+          }
+          return true;
+        };
+        if (!deliver(l.b, l.db, l.toB) || !deliver(l.a, l.da, l.toA)) {
+          this.log(`  link ${l.a.name}–${l.b.name} closed by LDK`);
+          this.links.splice(this.links.indexOf(l), 1);
+          l.a.pm.socket_disconnected(l.da);
+          l.b.pm.socket_disconnected(l.db);
         }
       }
       for (const n of this.nodes) {
@@ -460,9 +465,10 @@ export class SimNetwork {
 
   #afterBlock(b: FakeBlock): void {
     for (const n of this.nodes) {
+      // The signer's chain view first: LDK signs claims dated at the new height at once.
+      n.warden?.setChainHeight(b.height);
       n.chainMonitor.as_Listen().block_connected(b.bytes, b.height);
       n.cm.as_Listen().block_connected(b.bytes, b.height);
-      n.warden?.setChainHeight(b.height);
     }
   }
 
