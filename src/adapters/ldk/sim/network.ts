@@ -173,6 +173,7 @@ export class SimNode {
     limits.set_max_minimum_depth(144);
     config.set_channel_handshake_limits(limits);
     config.set_manually_accept_inbound_channels(true);
+    config.set_accept_forwards_to_priv_channels(true);
     const tip = net.chain.tip;
     const params = ldk.ChainParameters.constructor_new(
       ldk.Network.LDKNetwork_Regtest,
