@@ -9,7 +9,7 @@
  *
  * Then the channel signer itself (bench/signer.ts: the validated update round through
  * Node/Channel against the floor of the same raw work, key "signer") and sharding channels
- * over worker threads (bench/shard.ts, key "shard").
+ * over worker threads (bench/shard.ts, key "shard"), and the stores (bench/store.ts, key "store").
  *
  * Prints a table, and as the last line one JSON object with every figure.
  */
@@ -44,6 +44,7 @@ import {
 import { type Measurement, measure } from "./measure.js";
 import { benchShard } from "./shard.js";
 import { benchSigner } from "./signer.js";
+import { benchStore } from "./store.js";
 
 const HTLC_COUNTS = [0, 10, 100, 483] as const;
 const quick = process.env["WARDEN_BENCH_QUICK"] === "1";
@@ -298,6 +299,8 @@ if (native && wasm) {
 if (native) useBackend("native");
 summary["signer"] = await benchSigner(HTLC_COUNTS, quick ? 150 : 500);
 summary["shard"] = await benchShard(64, quick ? 5 : 10, 10, quick ? 1 : 3);
+// Stores: commit latency per backend, cold start of a 100 000-channel node (bench/store.ts).
+summary["store"] = await benchStore(quick ? 10_000 : 100_000, quick ? 200 : 500);
 useBackend(defaultBackend);
 console.log("");
 console.log(JSON.stringify(summary));

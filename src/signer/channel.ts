@@ -70,6 +70,7 @@ import {
 } from "../state/onchain-sweep.js";
 import type { PaymentScope } from "../payments/payments.js";
 import type { PaymentsOutcome } from "../policy/rules/payments.js";
+import type { StoredValue } from "../store/store.js";
 import type { Node } from "./node.js";
 
 /** Low-R signatures, as LDK and Core Lightning produce them. */
@@ -92,7 +93,8 @@ export interface SignedTransaction {
 export class Channel {
   readonly id: string;
   readonly #node: Node;
-  readonly #keys: ChannelKeys;
+  /** Derived on first use: a cold start of many channels derives no keys (5 EC mults each). */
+  #keysCache: ChannelKeys | undefined;
   #state: ChannelState;
   #version: number;
   #obscuringFactor: number | undefined;
@@ -100,7 +102,6 @@ export class Channel {
   private constructor(node: Node, id: string, state: ChannelState, version: number) {
     this.#node = node;
     this.id = id;
-    this.#keys = node.keys.channelKeys(id);
     this.#state = state;
     this.#version = version;
   }
@@ -126,9 +127,20 @@ export class Channel {
   static async load(node: Node, id: string): Promise<Channel> {
     const stored = await node.store.get(node.channelKey(id));
     if (stored === undefined) throw new StateError("state/unknown-channel", `no channel ${id}`);
+    return Channel.restore(node, id, stored);
+  }
+
+  /** A channel from its stored record (read by the caller, e.g. one Store.scan at cold start). */
+  static restore(node: Node, id: string, stored: StoredValue): Channel {
     const state = decodeState<ChannelState>(stored.value);
     freezeDeep(state.setup);
     return new Channel(node, id, state, stored.version);
+  }
+
+  /** The holder keys of this channel, derived from the node's key source on first use. */
+  get #keys(): ChannelKeys {
+    this.#keysCache ??= this.#node.keys.channelKeys(this.id);
+    return this.#keysCache;
   }
 
   /** Life-cycle phase. */

@@ -202,16 +202,44 @@ function encodeInto(v: unknown, out: Pieces): boolean {
   return true;
 }
 
-function reviver(_key: string, value: unknown): unknown {
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const o = value as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.length === 1 && typeof o["$b"] === "string") return hexToBytes(o["$b"]);
-    if (keys.length === 1 && typeof o["$n"] === "string" && /^-?\d+$/.test(o["$n"])) {
-      return BigInt(o["$n"]);
-    }
+/**
+ * Replaces tagged values ({"$b": hex}, {"$n": decimal}) in freshly parsed JSON, in place. A walk
+ * after JSON.parse is about twice as fast as a JSON.parse reviver (a cold start of 100 000
+ * channels decodes every state once).
+ */
+function revive(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = revive(value[i]);
+    return value;
   }
-  return value;
+  const o = value as Record<string, unknown>;
+  let count = 0;
+  let only = "";
+  for (const k in o) {
+    count++;
+    only = k;
+  }
+  if (count === 1) {
+    const x = o[only];
+    if (only === "$b" && typeof x === "string") return hexToBytes(x);
+    if (only === "$n" && typeof x === "string" && /^-?\d+$/.test(x)) return BigInt(x);
+  }
+  for (const k in o) {
+    const x = o[k];
+    const r = revive(x);
+    if (r === x) continue;
+    // JSON.parse makes "__proto__" an own property; assigning it would set the prototype.
+    if (k === "__proto__") {
+      Object.defineProperty(o, k, {
+        value: r,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else o[k] = r;
+  }
+  return o;
 }
 
 /** Encodes a state object (plain data, Uint8Array, bigint, undefined-free) to bytes. */
@@ -224,7 +252,7 @@ export function encodeState(value: unknown): Uint8Array {
 /** Decodes bytes produced by encodeState; FormatError `format/state` on corrupt data. */
 export function decodeState<T>(bytes: Uint8Array): T {
   try {
-    return JSON.parse(dec.decode(bytes), reviver) as T;
+    return revive(JSON.parse(dec.decode(bytes))) as T;
   } catch {
     throw new FormatError("format/state", "stored state is not valid");
   }

@@ -9,6 +9,7 @@ import {
   StoreError,
   validateWrites,
   type Store,
+  type StoredEntry,
   type StoredValue,
   type StoreWrite,
 } from "./store.js";
@@ -76,6 +77,16 @@ export class MemoryStore implements Store {
     const keys: string[] = [];
     for (const k of this.#entries.keys()) if (k.startsWith(prefix)) keys.push(k);
     return keys.sort();
+  }
+
+  /** Present records with `prefix` (copies), sorted by key. */
+  async scan(prefix: string): Promise<StoredEntry[]> {
+    const out: StoredEntry[] = [];
+    for (const key of await this.list(prefix)) {
+      const e = this.#entries.get(key)!;
+      out.push({ key, value: e.value.slice(), version: e.version });
+    }
+    return out;
   }
 
   /** Closes the store; the data is dropped. */

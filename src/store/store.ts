@@ -15,6 +15,11 @@ export interface StoredValue {
   readonly version: number;
 }
 
+/** A stored record with its key (Store.scan). */
+export interface StoredEntry extends StoredValue {
+  readonly key: string;
+}
+
 /** One write of a commit: set (value) or delete (null), if the key is still at expectedVersion. */
 export interface StoreWrite {
   readonly key: string;
@@ -35,6 +40,11 @@ export interface Store {
   commit(writes: readonly StoreWrite[]): Promise<number[]>;
   /** All present keys starting with `prefix`, sorted (code-unit order). */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Optional bulk read: every present record whose key starts with `prefix`, sorted by key,
+   * as one consistent snapshot where the backend allows (fast cold start of many channels).
+   */
+  scan?(prefix: string): Promise<StoredEntry[]>;
   /** Releases resources; later calls reject with StoreError "store/closed". */
   close(): Promise<void>;
 }

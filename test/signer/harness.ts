@@ -31,6 +31,7 @@ import type { CommitmentProposal } from "../../src/state/commitment-proposal.js"
 import { channelObscuringFactor, recomposeCommitment } from "../../src/state/recompose.js";
 import type { CounterpartySignatures } from "../../src/state/transitions.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
+import type { Store } from "../../src/store/store.js";
 import { sha256 } from "../../src/crypto/hash.js";
 import { publicKey } from "../../src/crypto/secp256k1.js";
 import type { Htlc } from "../../src/bolt3/htlc.js";
@@ -63,7 +64,8 @@ export function testKeySource(label: string): NodeKeySource {
 export interface TestNodeOptions {
   config?: PolicyConfigOverrides;
   demote?: string[];
-  store?: MemoryStore;
+  /** Default: a fresh MemoryStore. */
+  store?: Store;
   label?: string;
   chainHeight?: number;
   isOurWallet?: NodeOptions["isOurWallet"];

@@ -3,6 +3,9 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import { StoreConflictError, StoreError, type StoreWrite } from "../../src/store/store.js";
+import { storeConformance } from "./conformance.js";
+
+storeConformance("memory", async () => new MemoryStore());
 
 const b = (...xs: number[]) => Uint8Array.from(xs);
 
