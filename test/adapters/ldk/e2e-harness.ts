@@ -15,7 +15,8 @@ import type { PolicyConfigOverrides } from "../../../src/policy/config.js";
 import { WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
 import type { HostSpec } from "../../../src/adapters/ldk/host-protocol.js";
 import { FakeChain } from "../../../src/adapters/ldk/sim/fake-chain.js";
-import { initLdk, ok, SimNetwork, type SimNode } from "../../../src/adapters/ldk/sim/network.js";
+import { initLdk, SimNetwork, type SimNode } from "../../../src/adapters/ldk/sim/network.js";
+import { createInvoice, payInvoice, sendKeysend } from "../../../src/adapters/ldk/sim/payments.js";
 import { bytesToHex } from "../../../src/util/bytes.js";
 
 /** Signatures the independent verifier checked. */
@@ -155,57 +156,10 @@ export async function startWarden(
 
 /** A BOLT 11 invoice of `payee` for `amountMsat`. */
 export function invoice(payee: SimNode, amountMsat: bigint): ldk.Bolt11Invoice {
-  return ok<ldk.Bolt11Invoice>(
-    payee.cm.create_bolt11_invoice(
-      ldk.Option_u64Z.constructor_some(amountMsat),
-      ldk.Bolt11InvoiceDescription.constructor_direct(
-        ok<ldk.Description>(ldk.Description.constructor_new("e2e"), "Description"),
-      ),
-      ldk.Option_u32Z.constructor_some(3600),
-      ldk.Option_u16Z.constructor_none(),
-      ldk.Option_ThirtyTwoBytesZ.constructor_none(),
-    ),
-    "create_bolt11_invoice",
-  );
+  return createInvoice(payee, amountMsat, "e2e");
 }
 
-/** Starts paying `inv` from `payer` (no pumping). */
-export function sendToInvoice(payer: SimNode, inv: ldk.Bolt11Invoice): void {
-  const pp = ok<ldk.ThreeTuple_ThirtyTwoBytesRecipientOnionFieldsRouteParametersZ>(
-    ldk.UtilMethods.constructor_payment_parameters_from_invoice(inv),
-    "payment_parameters_from_invoice",
-  );
-  ok(
-    payer.cm.send_payment(
-      pp.get_a(),
-      pp.get_b(),
-      new Uint8Array(randomBytes(32)),
-      pp.get_c(),
-      ldk.Retry.constructor_attempts(0),
-    ),
-    "send_payment",
-  );
-}
-
-/** Starts a keysend of `amountMsat` from `payer` to `payee` (no pumping). */
-export function keysend(payer: SimNode, payee: SimNode, amountMsat: bigint): Uint8Array {
-  const preimage = new Uint8Array(randomBytes(32));
-  const params = ldk.RouteParameters.constructor_from_payment_params_and_value(
-    ldk.PaymentParameters.constructor_for_keysend(payee.nodeId, 40, false),
-    amountMsat,
-  );
-  ok(
-    payer.cm.send_spontaneous_payment(
-      ldk.Option_ThirtyTwoBytesZ.constructor_some(preimage),
-      ldk.RecipientOnionFields.constructor_spontaneous_empty(),
-      new Uint8Array(randomBytes(32)),
-      params,
-      ldk.Retry.constructor_attempts(0),
-    ),
-    "send_spontaneous_payment",
-  );
-  return preimage;
-}
+export { payInvoice as sendToInvoice, sendKeysend as keysend };
 
 /** Our (Warden's) balance in its current holder commitment of the only channel (msat). */
 export function wardenBalanceMsat(w: WardenLdkSigner): bigint {
