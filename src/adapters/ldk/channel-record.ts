@@ -76,6 +76,11 @@ export class ChannelRecord {
   /** HTLC ids by identity (direction from our side, hash, amount, expiry): one per occurrence. */
   readonly #htlcIds = new Map<string, bigint[]>();
   #nextOfferedId = 0n;
+  /** Exact balances (ours, theirs) and HTLCs of the last accepted commitment of each owner. */
+  readonly #tracked = new Map<
+    "holder" | "counterparty",
+    { ours: bigint; theirs: bigint; htlcs: TrackedHtlc[] }
+  >();
   #nextReceivedId = 0n;
   /** Counterparty commitments we signed: number by per-commitment point and by txid. */
   readonly counterpartyByPoint = new Map<string, number>();
@@ -154,13 +159,19 @@ export class ChannelRecord {
   }
 
   /**
-   * Warden's proposal for an LDK commitment owned by `owner`: balances before fee and anchors
-   * (the funder's output plus the fee and anchors it paid), HTLCs with stable ids.
+   * Warden's proposal for an LDK commitment owned by `owner`: HTLCs with stable ids and
+   * balances before fee and anchors, exact to the msat. LDK shows only sat outputs after fees,
+   * so the balances follow the previous commitment of the same owner through the HTLC changes
+   * (an HTLC removed with a known preimage was fulfilled, else failed back); the sat outputs
+   * (the funder's plus the fee and anchors it paid) are used for the first commitment, and
+   * must agree with the tracked balances to the sat. `commit` records the result once Warden
+   * accepted it.
    */
   proposalOf(
     owner: "holder" | "counterparty",
     ct: ldk.CommitmentTransaction,
-  ): { proposal: CommitmentProposal; htlcs: ldk.HTLCOutputInCommitment[] } {
+    preimageKnown: (paymentHash: Uint8Array) => boolean = () => false,
+  ): { proposal: CommitmentProposal; commit: () => void } {
     const p = this.requireParams();
     const ldkHtlcs = commitmentHtlcs(ct).filter((h) => htlcOutputIndex(h) !== undefined);
     const feerate = ct.feerate_per_kw();
@@ -169,8 +180,8 @@ export class ChannelRecord {
     const ownerIsFunder = owner === "holder" ? p.isOutbound : !p.isOutbound;
     const tb = ct.to_broadcaster_value_sat();
     const tc = ct.to_countersignatory_value_sat();
-    const toOwnerMsat = (ownerIsFunder ? tb + fee + anchors : tb) * 1000n;
-    const toOtherMsat = (ownerIsFunder ? tc : tc + fee + anchors) * 1000n;
+    const estOwner = (ownerIsFunder ? tb + fee + anchors : tb) * 1000n;
+    const estOther = (ownerIsFunder ? tc : tc + fee + anchors) * 1000n;
     const described = ldkHtlcs.map((h) => {
       const offered = Boolean(h.get_offered());
       const hash = h.get_payment_hash();
@@ -184,6 +195,38 @@ export class ChannelRecord {
       };
     });
     const ids = this.#assignIds(described);
+    const tracked: TrackedHtlc[] = described.map((d, i) => ({
+      id: ids[i]!,
+      offeredByUs: d.offeredByUs,
+      amountMsat: d.amountMsat,
+      paymentHash: d.hash,
+    }));
+    // Balances from our side: ours and theirs.
+    let ours = owner === "holder" ? estOwner : estOther;
+    let theirs = owner === "holder" ? estOther : estOwner;
+    const prev = this.#tracked.get(owner);
+    if (prev !== undefined) {
+      let o = prev.ours;
+      let t = prev.theirs;
+      const same = (a: TrackedHtlc, b: TrackedHtlc): boolean =>
+        a.id === b.id && a.offeredByUs === b.offeredByUs;
+      for (const h of prev.htlcs) {
+        if (tracked.some((n) => same(n, h))) continue;
+        const toReceiver = preimageKnown(h.paymentHash);
+        if (h.offeredByUs === toReceiver) t += h.amountMsat;
+        else o += h.amountMsat;
+      }
+      for (const h of tracked) {
+        if (prev.htlcs.some((x) => same(x, h))) continue;
+        if (h.offeredByUs) o -= h.amountMsat;
+        else t -= h.amountMsat;
+      }
+      // The tracked balances must give the same sat outputs (else trust the outputs).
+      if (o / 1000n === ours / 1000n && t / 1000n === theirs / 1000n) {
+        ours = o;
+        theirs = t;
+      }
+    }
     const htlcs: Htlc[] = described.map((d, i) => ({
       id: ids[i]!,
       direction: d.offered ? "offered" : "received",
@@ -195,11 +238,19 @@ export class ChannelRecord {
       proposal: {
         commitmentNumber: numberFromIndex(ct.commitment_number()),
         feeratePerKw: feerate,
-        toOwnerMsat,
-        toOtherMsat,
+        toOwnerMsat: owner === "holder" ? ours : theirs,
+        toOtherMsat: owner === "holder" ? theirs : ours,
         htlcs,
       },
-      htlcs: ldkHtlcs,
+      commit: () => this.#tracked.set(owner, { ours, theirs, htlcs: tracked }),
     };
   }
+}
+
+/** An HTLC as the balance tracking sees it. */
+interface TrackedHtlc {
+  id: bigint;
+  offeredByUs: boolean;
+  amountMsat: bigint;
+  paymentHash: Uint8Array;
 }

@@ -79,7 +79,7 @@ export class WardenLdkSigner {
   readonly #chain: ChainView | undefined;
   readonly #shutdownScript: Uint8Array;
   readonly #inboundKey: ldk.ExpandedKey;
-  /** Preimages learned from LDK (hash hex → preimage), and those already given to Warden. */
+  /** Preimages learned from LDK (payment hash hex → preimage), each given to Warden once. */
   readonly #preimages = new Map<string, Uint8Array>();
   /** LDK holds implementation objects only weakly: every one we hand out is kept here. */
   readonly #keep: unknown[] = [];
@@ -190,7 +190,7 @@ export class WardenLdkSigner {
   /** Gives Warden the preimages LDK passed along that it has not seen yet. */
   #learnPreimages(preimages: readonly Uint8Array[]): void {
     for (const p of preimages) {
-      const key = bytesToHex(p);
+      const key = bytesToHex(sha256(p));
       if (this.#preimages.has(key)) continue;
       this.host.call("addPreimage", p);
       this.#preimages.set(key, p);
@@ -198,12 +198,11 @@ export class WardenLdkSigner {
   }
 
   #preimageFor(hash: Uint8Array): Uint8Array | undefined {
-    const h = bytesToHex(hash);
-    for (const p of this.#preimages.values()) {
-      if (bytesToHex(sha256(p)) === h) return p;
-    }
-    return undefined;
+    return this.#preimages.get(bytesToHex(hash));
   }
+
+  /** True when LDK gave us the preimage of `hash` (the HTLC was fulfilled). */
+  readonly #knownHash = (hash: Uint8Array): boolean => this.#preimages.has(bytesToHex(hash));
 
   /** Sets the channel up in Warden once (before its first commitment). */
   #ensureSetup(rec: ChannelRecord, pushMsat: bigint): void {
@@ -568,7 +567,9 @@ export class WardenLdkSigner {
     inbound: Uint8Array[],
     outbound: Uint8Array[],
   ): CommitmentSignatures {
-    const { proposal } = rec.proposalOf("counterparty", ct);
+    this.#learnPreimages(inbound);
+    this.#learnPreimages(outbound);
+    const { proposal, commit } = rec.proposalOf("counterparty", ct, this.#knownHash);
     const n = proposal.commitmentNumber;
     const txid = bytesToHex(ct.trust().txid());
     const key = `${n}:${txid}`;
@@ -587,6 +588,7 @@ export class WardenLdkSigner {
       point,
       proposal,
     );
+    commit();
     rec.counterpartyByPoint.set(bytesToHex(point), n);
     rec.counterpartyByTxid.set(txid, n);
     rec.counterpartyCommitments.set(n, ct);
@@ -600,7 +602,8 @@ export class WardenLdkSigner {
     outbound: Uint8Array[],
   ): void {
     const inner = holderInner(htx);
-    const { proposal } = rec.proposalOf("holder", inner);
+    this.#learnPreimages(outbound);
+    const { proposal, commit } = rec.proposalOf("holder", inner, this.#knownHash);
     const n = proposal.commitmentNumber;
     const txid = bytesToHex(inner.trust().txid());
     const key = `${n}:${txid}`;
@@ -615,6 +618,7 @@ export class WardenLdkSigner {
       commitmentSignature: htx.get_counterparty_sig(),
       htlcSignatures: htx.get_counterparty_htlc_sigs(),
     });
+    commit();
     rec.validatedHolder.add(key);
     rec.holderByTxid.set(txid, n);
     rec.holderCommitments.set(n, htx);
@@ -640,7 +644,11 @@ export class WardenLdkSigner {
       toCounterpartyMsat: cur.toOtherMsat,
       holderScript: c.to_holder_script(),
       counterpartyScript: c.to_counterparty_script(),
-      feeSat: rec.valueSat - toHolder - toCounterparty,
+      // What the opener's output gives up (the sub-sat remainders of both balances are not
+      // part of it: Warden builds each output from its balance rounded down, as LDK does).
+      feeSat: rec.requireParams().isOutbound
+        ? cur.toOwnerMsat / 1000n - toHolder
+        : cur.toOtherMsat / 1000n - toCounterparty,
     };
     return this.#channelCall<SignedTransaction>(rec, "signMutualClose", proposal).signature;
   }

@@ -24,8 +24,8 @@ import {
 } from "./e2e-harness.js";
 
 const CHANNEL_SAT = 1_000_000n;
-const OUT_MSAT = 10_000_000n; // A → B, per payment
-const IN_MSAT = 4_000_000n; // B → A, per payment
+const OUT_MSAT = 10_000_123n; // A → B, per payment (not whole sats: balances are tracked to the msat)
+const IN_MSAT = 4_000_456n; // B → A, per payment
 
 for (const anchors of [false, true]) {
   const type = anchors ? "anchors_zero_fee_htlc_tx" : "static_remotekey";
@@ -97,10 +97,13 @@ for (const anchors of [false, true]) {
         );
       assert.ok(closing !== undefined, "the closing transaction confirmed");
       const total = closing.outputs.reduce((s, o) => s + o.value, 0n);
-      const fee = CHANNEL_SAT - total;
+      // A funded the channel: it pays the closing fee out of the balance Warden predicted; the
+      // sub-sat remainders of both balances (1 sat here) go to the fee as well.
+      const toB = total - paidTo(closing, cold);
+      const fee = expectedMsat / 1000n - paidTo(closing, cold);
       assert.ok(fee > 0n && fee < 5_000n, `closing fee ${fee}`);
-      // A funded the channel: it pays the closing fee out of the balance Warden predicted.
-      assert.equal(paidTo(closing, cold), expectedMsat / 1000n - fee);
+      assert.equal(toB, (CHANNEL_SAT * 1000n - expectedMsat) / 1000n, "B gets its balance");
+      assert.equal(CHANNEL_SAT - total, fee + 1n, "the tx fee is A's fee plus the remainders");
       net.mine(6);
       assert.equal(A.channels(B).length, 0, "A forgot the channel");
       assert.ok(A.closeReasons.length === 1 && B.closeReasons.length === 1);
