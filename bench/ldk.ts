@@ -25,8 +25,9 @@ export interface LdkBench {
   /** warden (memory store) / keysmanager. */
   ratio: number;
   ratio_sqlite: number;
-  /** Synchronous calls into the Warden host per payment. */
+  /** Synchronous calls into the Warden host per payment, and the time LDK waited on them. */
   warden_calls_per_payment: number;
+  warden_wait_ms_per_payment: number;
 }
 
 interface Setup {
@@ -97,12 +98,14 @@ export async function benchLdk(payments: number, rounds: number): Promise<LdkBen
   try {
     for (const s of setups) await round(s, 3); // warm-up
     const calls0 = setups[1]!.warden!.host.syncCalls;
+    const wait0 = setups[1]!.warden!.host.syncWaitMs;
     for (let r = 0; r < rounds; r++) {
       for (const s of r % 2 === 0 ? setups : [...setups].reverse()) {
         s.times.push(await round(s, payments));
       }
     }
     const calls = (setups[1]!.warden!.host.syncCalls - calls0) / (payments * rounds);
+    const wait = (setups[1]!.warden!.host.syncWaitMs - wait0) / (payments * rounds);
     const [km, mem, sql] = setups.map((s) => median(s.times)) as [number, number, number];
     return {
       payments_per_round: payments,
@@ -113,6 +116,7 @@ export async function benchLdk(payments: number, rounds: number): Promise<LdkBen
       ratio: round3(mem / km),
       ratio_sqlite: round3(sql / km),
       warden_calls_per_payment: round3(calls),
+      warden_wait_ms_per_payment: round3(wait),
     };
   } finally {
     for (const s of setups) await s.warden?.close();
@@ -133,7 +137,7 @@ if (
   const rounds = Number(process.argv[3] ?? 7);
   const r = await benchLdk(payments, rounds);
   console.log(
-    `LDK payment: KeysManager ${r.keysmanager_ms_per_payment} ms, Warden ${r.warden_memory_ms_per_payment} ms (memory store, ${r.ratio}x), ${r.warden_sqlite_ms_per_payment} ms (SQLite, ${r.ratio_sqlite}x); ${r.warden_calls_per_payment} host calls per payment`,
+    `LDK payment: KeysManager ${r.keysmanager_ms_per_payment} ms, Warden ${r.warden_memory_ms_per_payment} ms (memory store, ${r.ratio}x), ${r.warden_sqlite_ms_per_payment} ms (SQLite, ${r.ratio_sqlite}x); ${r.warden_calls_per_payment} host calls (${r.warden_wait_ms_per_payment} ms waiting) per payment`,
   );
   console.log(JSON.stringify({ ldk: r }));
 }
