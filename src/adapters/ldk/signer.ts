@@ -48,6 +48,28 @@ export interface ChainView {
   txidAt?(height: number, index: number): Uint8Array | undefined;
 }
 
+/** A signature Warden returned to LDK, with what LDK asked it to sign (for audits and tests). */
+export type SignatureEvent =
+  | {
+      kind: "counterparty-commitment";
+      channel: ChannelRecord;
+      commitment: ldk.CommitmentTransaction;
+      signature: Uint8Array;
+      htlcSignatures: readonly Uint8Array[];
+    }
+  | {
+      kind: "holder-commitment";
+      channel: ChannelRecord;
+      commitment: ldk.HolderCommitmentTransaction;
+      signature: Uint8Array;
+    }
+  | {
+      kind: "closing";
+      channel: ChannelRecord;
+      closing: ldk.ClosingTransaction;
+      signature: Uint8Array;
+    };
+
 /** Options of a WardenLdkSigner. */
 export interface WardenLdkSignerOptions {
   /** The dust limit LDK uses (not visible to a signer); default LDK 0.1's 354 sat. */
@@ -58,6 +80,8 @@ export interface WardenLdkSignerOptions {
   chain?: ChainView;
   /** Our shutdown scriptPubKey (e.g. an allowlisted cold-wallet address); default P2WPKH of m/2'. */
   shutdownScript?: Uint8Array;
+  /** Called with every commitment and closing signature returned to LDK. */
+  onSignature?: (e: SignatureEvent) => void;
 }
 
 const SECP_ERR = (): ldk.Result_ECDSASignatureNoneZ =>
@@ -78,6 +102,7 @@ export class WardenLdkSigner {
   readonly #log: (line: string) => void;
   readonly #chain: ChainView | undefined;
   readonly #shutdownScript: Uint8Array;
+  readonly #onSignature: ((e: SignatureEvent) => void) | undefined;
   readonly #inboundKey: ldk.ExpandedKey;
   /** Preimages learned from LDK (payment hash hex → preimage), each given to Warden once. */
   readonly #preimages = new Map<string, Uint8Array>();
@@ -91,6 +116,7 @@ export class WardenLdkSigner {
     this.#dustLimitSat = opts.dustLimitSat ?? LDK_DUST_LIMIT_SAT;
     this.#log = opts.log ?? ((l) => console.error(l));
     this.#chain = opts.chain;
+    this.#onSignature = opts.onSignature;
     this.#shutdownScript =
       opts.shutdownScript ?? Uint8Array.of(0x00, 0x14, ...hash160(info.shutdownPubkey));
     this.#inboundKey = ldk.ExpandedKey.constructor_new(
@@ -593,6 +619,13 @@ export class WardenLdkSigner {
     rec.counterpartyByTxid.set(txid, n);
     rec.counterpartyCommitments.set(n, ct);
     rec.lastCounterparty = { key, ...sigs };
+    this.#onSignature?.({
+      kind: "counterparty-commitment",
+      channel: rec,
+      commitment: ct,
+      signature: sigs.signature,
+      htlcSignatures: sigs.htlcSignatures,
+    });
     return sigs;
   }
 
@@ -630,6 +663,12 @@ export class WardenLdkSigner {
     if (cached !== undefined) return cached;
     const signed = this.#channelCall<SignedTransaction>(rec, "signHolderCommitment", n);
     rec.holderSignatures.set(n, signed.signature);
+    this.#onSignature?.({
+      kind: "holder-commitment",
+      channel: rec,
+      commitment: htx,
+      signature: signed.signature,
+    });
     return signed.signature;
   }
 
@@ -650,7 +689,13 @@ export class WardenLdkSigner {
         ? cur.toOwnerMsat / 1000n - toHolder
         : cur.toOtherMsat / 1000n - toCounterparty,
     };
-    return this.#channelCall<SignedTransaction>(rec, "signMutualClose", proposal).signature;
+    const signature = this.#channelCall<SignedTransaction>(
+      rec,
+      "signMutualClose",
+      proposal,
+    ).signature;
+    this.#onSignature?.({ kind: "closing", channel: rec, closing: c, signature });
+    return signature;
   }
 
   /** The counterparty commitment number whose revealed secret is `secret`. */

@@ -21,6 +21,8 @@ import {
   randomP2wpkh,
   sendToInvoice,
   startWarden,
+  badSignatures,
+  verified,
 } from "./e2e-harness.js";
 
 const CHANNEL_SAT = 1_000_000n;
@@ -176,6 +178,10 @@ for (const anchors of [false, true]) {
       assert.equal(paidTo(closeTx, cold), expectedMsat / 1000n - fee);
       assert.equal(paidTo(closeTx, attacker), 0n);
       assert.deepEqual(refusedSince(warden, mark), []);
+      // f: every commitment and closing signature Warden returned verifies against LDK's
+      // own sighash (and every on-chain signature was checked when it confirmed).
+      assert.deepEqual(badSignatures, []);
+      assert.ok(verified.signatures > 0);
     });
   });
 }

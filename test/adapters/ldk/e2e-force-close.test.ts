@@ -22,6 +22,8 @@ import {
   randomP2wpkh,
   sendToInvoice,
   startWarden,
+  badSignatures,
+  verified,
 } from "./e2e-harness.js";
 
 const CHANNEL_SAT = 1_000_000n;
@@ -142,6 +144,10 @@ for (const anchors of [false, true]) {
       const htlcsBack = holder.htlcs.reduce((s, h) => s + h.amountMsat / 1000n, 0n);
       assert.equal(received + (sweepIn - received) + secondStageFees, toLocal + htlcsBack);
       assert.ok(sweepIn - received <= BigInt(SIM_FEERATE) * 4n, "sweep fee at the feerate");
+      // f: every commitment and closing signature Warden returned verifies against LDK's
+      // own sighash (and every on-chain signature was checked when it confirmed).
+      assert.deepEqual(badSignatures, []);
+      assert.ok(verified.signatures > 0);
       assert.equal(B.paymentsClaimed, 1, "B never claimed the held HTLCs");
     });
   });

@@ -12,7 +12,8 @@ import * as ldk from "lightningdevkit";
 import { serializeTx, type Tx, type TxOut } from "../../../src/bitcoin/tx.js";
 import { hash160 } from "../../../src/crypto/hash.js";
 import type { PolicyConfigOverrides } from "../../../src/policy/config.js";
-import { WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
+import { type SignatureEvent, WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
+import { holderInner } from "../../../src/adapters/ldk/ldk-codec.js";
 import type { HostSpec } from "../../../src/adapters/ldk/host-protocol.js";
 import { FakeChain } from "../../../src/adapters/ldk/sim/fake-chain.js";
 import { initLdk, SimNetwork, type SimNode } from "../../../src/adapters/ldk/sim/network.js";
@@ -87,23 +88,43 @@ export function verifyWitnessSignatures(tx: Tx, spent: readonly TxOut[]): void {
   });
 }
 
-/** An independent check of an LDK commitment signature (funding 2-of-2, BIP 143 via LDK). */
-export function verifyCommitmentSig(
-  ct: ldk.CommitmentTransaction,
-  sig: Uint8Array,
-  signerFunding: Uint8Array,
-  otherFunding: Uint8Array,
-  valueSat: bigint,
-): boolean {
-  const [k1, k2] = [signerFunding, otherFunding].sort((a, b) => Buffer.compare(a, b));
-  const redeem = Uint8Array.from([0x52, 0x21, ...k1!, 0x21, ...k2!, 0x52, 0xae]);
-  const digest = ct.trust().built_transaction().get_sighash_all(redeem, valueSat);
+/** The 2-of-2 funding script of a channel. */
+function fundingRedeem(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const [k1, k2] = [a, b].sort((x, y) => Buffer.compare(x, y));
+  return Uint8Array.from([0x52, 0x21, ...k1!, 0x21, ...k2!, 0x52, 0xae]);
+}
+
+/** Commitment and closing signatures Warden returned that did not verify (should stay empty). */
+export const badSignatures: string[] = [];
+
+/**
+ * Checks a commitment or closing signature Warden gave LDK against the sighash LDK itself
+ * computes for its own transaction, with @noble/curves.
+ */
+export function verifyReturnedSignature(e: SignatureEvent): void {
+  const ours = e.channel.basepoints.fundingPubkey;
+  const theirs = e.channel.requireParams().counterpartyBasepoints.fundingPubkey;
+  const redeem = fundingRedeem(ours, theirs);
+  const value = e.channel.valueSat;
+  let digest: Uint8Array;
+  if (e.kind === "counterparty-commitment") {
+    digest = e.commitment.trust().built_transaction().get_sighash_all(redeem, value);
+  } else if (e.kind === "holder-commitment") {
+    digest = holderInner(e.commitment).trust().built_transaction().get_sighash_all(redeem, value);
+  } else {
+    const fo = e.channel.requireParams().fundingOutpoint;
+    const trusted = e.closing.verify(ldk.OutPoint.constructor_new(fo.txid, fo.vout));
+    if (!(trusted instanceof ldk.Result_TrustedClosingTransactionNoneZ_OK)) {
+      badSignatures.push("closing: LDK's closing tx does not spend the funding outpoint");
+      return;
+    }
+    digest = trusted.res.get_sighash_all(redeem, value);
+  }
   verified.signatures++;
-  return secp256k1.verify(sig, digest, signerFunding, {
-    prehash: false,
-    format: "compact",
-    lowS: false,
-  });
+  const opts = { prehash: false, format: "compact", lowS: false } as const;
+  if (!secp256k1.verify(e.signature, digest, ours, opts)) {
+    badSignatures.push(`${e.kind} ${e.channel.id.slice(0, 16)}`);
+  }
 }
 
 /** A random P2WPKH scriptPubKey (a wallet or an attacker's address). */
@@ -149,6 +170,7 @@ export async function startWarden(
     {
       chain: net.chain,
       log: process.env.WARDEN_E2E_VERBOSE === "1" ? (l) => console.log(l) : () => undefined,
+      onSignature: verifyReturnedSignature,
       ...(o.shutdownScript === undefined ? {} : { shutdownScript: o.shutdownScript }),
     },
   );

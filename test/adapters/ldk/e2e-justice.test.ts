@@ -14,7 +14,15 @@ import { ldkKeyDeriver } from "../../../src/keys/ldk.js";
 import { holderInner, numberFromIndex } from "../../../src/adapters/ldk/ldk-codec.js";
 import type { WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
 import { equalBytes } from "../../../src/util/bytes.js";
-import { keysend, newNetwork, paidTo, randomP2wpkh, startWarden } from "./e2e-harness.js";
+import {
+  keysend,
+  newNetwork,
+  paidTo,
+  randomP2wpkh,
+  startWarden,
+  badSignatures,
+  verified,
+} from "./e2e-harness.js";
 
 const CHANNEL_SAT = 1_000_000n;
 
@@ -109,6 +117,10 @@ for (const anchors of [false, true]) {
         .reduce((s, o) => s + o.value, 0n);
       assert.equal(justiceOut + justiceFees + swept + sweepFee + anchorOutputs, outOf(revoked));
       assert.ok(justiceOut + swept > latestA, "A ends with more than its latest balance");
+      // f: every commitment and closing signature Warden returned verifies against LDK's
+      // own sighash (and every on-chain signature was checked when it confirmed).
+      assert.deepEqual(badSignatures, []);
+      assert.ok(verified.signatures > 0);
       assert.ok(
         justice.every((t) =>
           t.outputs.every((o) => equalBytes(o.script, wardenA.info.destinationScript)),

@@ -21,6 +21,7 @@ import {
   startWarden,
   verified,
   wardenBalanceMsat,
+  badSignatures,
 } from "./e2e-harness.js";
 
 const CHANNEL_SAT = 1_000_000n;
@@ -112,6 +113,10 @@ for (const anchors of [false, true]) {
         (d) => !(d instanceof ldk.SpendableOutputDescriptor_StaticOutput),
       );
       assert.equal(channelOutputs.length, 0);
+      // f: every commitment and closing signature Warden returned verifies against LDK's
+      // own sighash (and every on-chain signature was checked when it confirmed).
+      assert.deepEqual(badSignatures, []);
+      assert.ok(verified.signatures > 0);
       assert.ok(verified.signatures > 0);
       assert.ok(net.chain.isUnspent({ txid: txid(closing), vout: 0 }));
     });

@@ -9,7 +9,15 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import * as ldk from "lightningdevkit";
 import type { WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
-import { invoice, keysend, newNetwork, sendToInvoice, startWarden } from "./e2e-harness.js";
+import {
+  invoice,
+  keysend,
+  newNetwork,
+  sendToInvoice,
+  startWarden,
+  badSignatures,
+  verified,
+} from "./e2e-harness.js";
 
 const CHANNEL_SAT = 1_000_000n;
 
@@ -70,6 +78,10 @@ for (const anchors of [false, true]) {
       // Forwarding the other way (C → A uses B – A for its outgoing leg) still works.
       sendToInvoice(C, invoice(A, 4_000_000n));
       net.pump();
+      // f: every commitment and closing signature Warden returned verifies against LDK's
+      // own sighash (and every on-chain signature was checked when it confirmed).
+      assert.deepEqual(badSignatures, []);
+      assert.ok(verified.signatures > 0);
       assert.ok(A.paymentsClaimed >= 2);
     });
   });
