@@ -49,6 +49,8 @@ export type HostOp =
   | "signNodeAnnouncement"
   | "bindScidAlias"
   | "bindUnannouncedScid"
+  | "walletKey"
+  | "signPsbt"
   | "warnings";
 
 /** Main → host. */
@@ -77,4 +79,13 @@ export interface HostInfo {
   destinationScript: Uint8Array;
   /** LDK's shutdown key (m/2'); its P2WPKH is our shutdown script. */
   shutdownPubkey: Uint8Array;
+}
+
+/** A key of the host's on-chain wallet (what a PSBT's BIP 32 derivation names). */
+export interface HostWalletKey {
+  script: Uint8Array;
+  pubkey: Uint8Array;
+  /** Full path from the master (as PSBT claims write it). */
+  fullPath: number[];
+  masterFingerprint: number;
 }

@@ -12,7 +12,10 @@
 import { type MessagePort, workerData } from "node:worker_threads";
 import { p2wpkh } from "../../bitcoin/outputs.js";
 import { WardenError } from "../../errors.js";
+import { ExtendedPrivateKey, HARDENED } from "../../keys/bip32.js";
 import { ldkKeyDeriver } from "../../keys/ldk.js";
+import { OnchainWallet } from "../../wallet/wallet.js";
+import { WalletKeys } from "../../wallet/wallet-keys.js";
 import { ApproveAll } from "../../payments/approver.js";
 import { PendingApprovals } from "../../payments/approvals.js";
 import { policyConfig } from "../../policy/config.js";
@@ -22,7 +25,14 @@ import { Policy } from "../../policy/policy.js";
 import type { Channel } from "../../signer/channel.js";
 import { Node, type NodeKeySource } from "../../signer/node.js";
 import { bytesToHex, hexToBytes } from "../../util/bytes.js";
-import type { HostError, HostInfo, HostRequest, HostResponse, HostSpec } from "./host-protocol.js";
+import type {
+  HostError,
+  HostInfo,
+  HostRequest,
+  HostResponse,
+  HostSpec,
+  HostWalletKey,
+} from "./host-protocol.js";
 import { openHostStore } from "./store-factory.js";
 
 /** Channel methods the adapter may call (nothing else is reachable through the port). */
@@ -41,6 +51,9 @@ const CHANNEL_METHODS = new Set<string>([
   "signChannelAnnouncement",
   "markClosed",
 ]);
+
+/** Wallet keys per chain recognised as ours without a derivation claim. */
+const WALLET_LOOKAHEAD = 20;
 
 interface HostData {
   spec: HostSpec;
@@ -73,12 +86,25 @@ async function main(): Promise<void> {
     nodeSecret: () => deriver.nodeSecret(),
     channelKeys: (id: string) => deriver.channelKeys({ channelKeysId: hexToBytes(id) }),
   };
-  const wallet = new Set<string>([
+  const walletScripts = new Set<string>([
     bytesToHex(deriver.destinationScript()),
     bytesToHex(p2wpkh(deriver.shutdownPubkey())),
     ...(spec.walletScripts ?? []).map((s) => bytesToHex(s)),
   ]);
   let height = spec.chainHeight;
+  // The on-chain wallet: BIP 84-style account m/84'/coin'/0' of the seed, P2WPKH keys [0|1, i];
+  // its first keys on both chains count as ours.
+  const coin = spec.config?.network === "bitcoin" || spec.config?.network === undefined ? 0 : 1;
+  const walletRootPath = [HARDENED + 84, HARDENED + coin, HARDENED];
+  const walletRoot = ExtendedPrivateKey.fromSeed(spec.seed).derivePath(walletRootPath);
+  const keysOfWallet = new WalletKeys({ root: walletRoot, rootPath: walletRootPath });
+  const walletKeys = new Set<string>();
+  for (const chain of [0, 1]) {
+    for (let i = 0; i < WALLET_LOOKAHEAD; i++) {
+      walletKeys.add(bytesToHex(keysOfWallet.script("p2wpkh", [chain, i])));
+    }
+  }
+  const ourWalletKey = (script: Uint8Array): boolean => walletKeys.has(bytesToHex(script));
   const store = await openHostStore(spec.store);
   let queue: PendingApprovals | undefined;
   const nodeId = deriver.nodeId();
@@ -90,10 +116,12 @@ async function main(): Promise<void> {
       config: policyConfig(spec.config ?? {}),
       filter: parsePolicyFilter([...(spec.demote ?? [])]),
     }),
-    isOurWallet: (script) => wallet.has(bytesToHex(script)),
+    isOurWallet: (script) => walletScripts.has(bytesToHex(script)) || ourWalletKey(script),
     chainHeight: () => height,
     approver: spec.approver === "approve-all" ? new ApproveAll() : queue,
   });
+
+  const wallet = await OnchainWallet.open({ node, root: walletRoot, rootPath: walletRootPath });
 
   const execute = async (op: HostRequest["op"], args: unknown[]): Promise<unknown> => {
     switch (op) {
@@ -154,6 +182,18 @@ async function main(): Promise<void> {
         );
       case "bindScidAlias":
         return node.nodeSigner.bindScidAlias(args[0] as string, args[1] as Uint8Array);
+      case "walletKey": {
+        const path = [args[0] as number, args[1] as number];
+        const key: HostWalletKey = {
+          script: wallet.keys.script("p2wpkh", path),
+          pubkey: Uint8Array.from(wallet.keys.keyAt(path).publicKey),
+          fullPath: wallet.keys.fullPath(path),
+          masterFingerprint: ExtendedPrivateKey.fromSeed(spec.seed).fingerprint(),
+        };
+        return key;
+      }
+      case "signPsbt":
+        return (await wallet.signPsbt(args[0] as Uint8Array)).psbt;
       case "warnings":
         return node.policy.warnings();
     }

@@ -21,7 +21,7 @@ import type { MutualCloseProposal } from "../../policy/rules/mutual-close.js";
 import { bytesToHex, equalBytes } from "../../util/bytes.js";
 import { ChannelRecord, readChannelParams } from "./channel-record.js";
 import { WardenHost } from "./client.js";
-import type { HostInfo, HostSpec } from "./host-protocol.js";
+import type { HostInfo, HostSpec, HostWalletKey } from "./host-protocol.js";
 import { holderInner, htlcOutputIndex, numberFromIndex } from "./ldk-codec.js";
 
 /** LDK 0.1's dust limit (MIN_CHAN_DUST_LIMIT_SATOSHIS), which it uses for both sides. */
@@ -181,6 +181,32 @@ export class WardenLdkSigner {
   /** Approves a keysend payment. */
   approveKeysend(payee: Uint8Array, paymentHash: Uint8Array, amountMsat: bigint): Promise<void> {
     return this.host.request("approveKeysend", payee, paymentHash, amountMsat);
+  }
+
+  /** Key `index` of the on-chain wallet's receive (`change` false) or change chain. */
+  walletKey(index: number, change = false): HostWalletKey {
+    return this.host.call<HostWalletKey>("walletKey", change ? 1 : 0, index);
+  }
+
+  /**
+   * Signs the wallet's inputs of a funding (or withdrawal) PSBT after the On-chain rules
+   * (funding output of a set-up, countersigned channel; change only to us or the allowlist);
+   * returns the PSBT with our signatures. A refusal is logged and kept, then thrown.
+   */
+  signPsbt(psbt: Uint8Array): Uint8Array {
+    try {
+      return this.host.call<Uint8Array>("signPsbt", psbt);
+    } catch (e) {
+      this.#guard(
+        "sign_psbt",
+        undefined,
+        () => {
+          throw e;
+        },
+        () => undefined,
+      );
+      throw e;
+    }
   }
 
   /** Updates the signer's chain height (HTLC expiry and sweep rules use it). */

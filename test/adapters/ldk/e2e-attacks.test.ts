@@ -1,7 +1,7 @@
 /**
  * Scenario e: a compromised LDK node. Through LDK's real objects (its ChannelManager, or the
- * very signer objects and transactions LDK handed to Warden) it tries to pay an invoice the
- * human refused, offer an HTLC no incoming HTLC or approval covers, close to an attacker's
+ * very signer objects and transactions LDK handed to Warden) it tries to fund a channel with
+ * the change going to an attacker, pay an invoice the human refused, offer an HTLC no incoming HTLC or approval covers, close to an attacker's
  * address and get a revoked holder commitment signed. Each is refused with its rule id, the
  * refusal is logged, and the honest flows (approved payments, keysends, cooperative close)
  * still work afterwards.
@@ -79,7 +79,26 @@ for (const anchors of [false, true]) {
       const C = net.addNode({ name: "C", signer: { kind: "keysmanager" }, anchors });
       const D = net.addNode({ name: "D", signer: { kind: "keysmanager" }, anchors });
       net.connect(A, B);
+      // 0. Fund the channel with the change going to an attacker (the compromised node builds
+      // the funding PSBT; Warden's wallet signs it only with change to us).
+      const fundingRefusals: string[] = [];
+      net.onFundingSafe = (_node, f) => {
+        try {
+          f.sign(f.psbt(attacker));
+        } catch (e) {
+          if (e instanceof PolicyError) fundingRefusals.push(...e.violations.map((v) => v.ruleId));
+        }
+        f.broadcast(f.sign(f.psbt(f.change.script)));
+      };
       const chanId = net.openChannel(A, B, CHANNEL_SAT);
+      net.onFundingSafe = undefined;
+      // (The changed PSBT is another transaction: its funding output is no longer the one the
+      // channel was set up with either, so both outputs are unknown.)
+      assert.deepEqual([...new Set(fundingRefusals)], ["policy-onchain-no-unknown-outputs"]);
+      assert.deepEqual(
+        warden.refusals.map((r) => [r.op, [...new Set(r.ruleIds)]]),
+        [["sign_psbt", ["policy-onchain-no-unknown-outputs"]]],
+      );
       const [rec] = warden.channels();
       assert.ok(rec !== undefined);
       net.connect(A, C);

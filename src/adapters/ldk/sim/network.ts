@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import * as btc from "@scure/btc-signer";
 import * as ldk from "lightningdevkit";
 import { p2pkhScriptCode, p2wpkh } from "../../../bitcoin/outputs.js";
 import { SIGHASH_ALL, segwitV0Sighash } from "../../../bitcoin/sighash.js";
@@ -15,6 +16,7 @@ import { parseTx, serializeTx, type Tx, txid } from "../../../bitcoin/tx.js";
 import { signatureToDer } from "../../../crypto/signature.js";
 import { ecdsaSign, publicKey } from "../../../crypto/secp256k1.js";
 import { bytesToHex, equalBytes } from "../../../util/bytes.js";
+import type { HostWalletKey } from "../host-protocol.js";
 import type { WardenLdkSigner } from "../signer.js";
 import { type FakeBlock, FakeChain } from "./fake-chain.js";
 
@@ -248,6 +250,16 @@ export class SimNetwork {
   /** Key of the faucet paying funding transactions. */
   readonly #faucetKey = new Uint8Array(randomBytes(32));
   #socketId = 1n;
+  /**
+   * Channels a Warden-signed node funds from its Warden wallet, by funding txid (hex): LDK is
+   * given only the outpoint; the PSBT is signed once LDK says the funding may be broadcast.
+   */
+  readonly #walletFundings = new Map<string, WalletFunding>();
+  /**
+   * Called when a wallet-funded channel's funding may be broadcast, instead of the honest
+   * signing (tests use it to try a PSBT that sends the change elsewhere first).
+   */
+  onFundingSafe: ((node: SimNode, f: WalletFunding) => void) | undefined;
   /** Hook run for every event after the default handling. */
   onEvent: ((node: SimNode, e: ldk.Event) => void) | undefined;
 
@@ -373,6 +385,67 @@ export class SimNetwork {
     return tx;
   }
 
+  /** A funding tx from the Warden wallet: a faucet-paid wallet UTXO in, the channel and change out. */
+  #walletFunding(w: WardenLdkSigner, script: Uint8Array, value: bigint): WalletFunding {
+    const key = w.walletKey(0);
+    const change = w.walletKey(0, true);
+    const coinbase = this.chain.fund([{ value: value + 20_000n, script: key.script }]);
+    this.#afterBlock(this.chain.tip);
+    const utxo = { txid: txid(coinbase), vout: 0, value: value + 20_000n };
+    const unsigned = (changeScript: Uint8Array): Tx => ({
+      version: 2,
+      locktime: 0,
+      inputs: [
+        {
+          prevout: { txid: utxo.txid, vout: 0 },
+          scriptSig: new Uint8Array(0),
+          sequence: 0xfffffffd,
+          witness: [],
+        },
+      ],
+      outputs: [
+        { value, script },
+        { value: 20_000n - 500n, script: changeScript },
+      ],
+    });
+    const chain = this.chain;
+    return {
+      txid: txid(unsigned(change.script)),
+      change,
+      psbt: (changeScript) => {
+        const t = new btc.Transaction({ version: 2, allowUnknownOutputs: true });
+        t.addInput({
+          txid: Uint8Array.from(utxo.txid).reverse(),
+          index: 0,
+          sequence: 0xfffffffd,
+          witnessUtxo: { script: key.script, amount: utxo.value },
+          bip32Derivation: [
+            [key.pubkey, { fingerprint: key.masterFingerprint, path: key.fullPath }],
+          ],
+        });
+        t.addOutput({ script, amount: value });
+        t.addOutput({
+          script: changeScript,
+          amount: 20_000n - 500n,
+          ...(equalBytes(changeScript, change.script)
+            ? {
+                bip32Derivation: [
+                  [change.pubkey, { fingerprint: change.masterFingerprint, path: change.fullPath }],
+                ],
+              }
+            : {}),
+        });
+        return t.toPSBT(0);
+      },
+      sign: (psbt) => w.signPsbt(psbt),
+      broadcast: (signed) => {
+        const t = btc.Transaction.fromPSBT(signed);
+        t.finalize();
+        chain.broadcast(parseTx(t.extract()));
+      },
+    };
+  }
+
   #handle(n: SimNode, e: ldk.Event): void {
     const kind = e.constructor.name.replace(/^Event_/, "");
     n.seen.set(kind, (n.seen.get(kind) ?? 0) + 1);
@@ -381,6 +454,23 @@ export class SimNetwork {
         n.cm.accept_inbound_channel(e.temporary_channel_id, e.counterparty_node_id, 0n),
         "accept_inbound_channel",
       );
+    } else if (e instanceof ldk.Event_FundingGenerationReady && n.warden !== undefined) {
+      const f = this.#walletFunding(n.warden, e.output_script, e.channel_value_satoshis);
+      this.#walletFundings.set(bytesToHex(f.txid), f);
+      ok(
+        n.cm.unsafe_manual_funding_transaction_generated(
+          e.temporary_channel_id,
+          e.counterparty_node_id,
+          ldk.OutPoint.constructor_new(f.txid, 0),
+        ),
+        "unsafe_manual_funding_transaction_generated",
+      );
+    } else if (e instanceof ldk.Event_FundingTxBroadcastSafe) {
+      const f = this.#walletFundings.get(bytesToHex(e.funding_txo.get_txid()));
+      if (f !== undefined) {
+        if (this.onFundingSafe !== undefined) this.onFundingSafe(n, f);
+        else f.broadcast(f.sign(f.psbt(f.change.script)));
+      }
     } else if (e instanceof ldk.Event_FundingGenerationReady) {
       const tx = this.faucetTx(e.output_script, e.channel_value_satoshis);
       ok(
@@ -516,6 +606,20 @@ export class SimNetwork {
     this.chain.broadcast(tx);
     return tx;
   }
+}
+
+/** A channel funded from a Warden wallet, waiting for its PSBT to be signed and broadcast. */
+export interface WalletFunding {
+  /** The funding txid (internal order); the funding output is output 0. */
+  readonly txid: Uint8Array;
+  /** Our change key (the honest change destination). */
+  readonly change: HostWalletKey;
+  /** The unsigned PSBT (v0) paying the change to `changeScript`. */
+  psbt(changeScript: Uint8Array): Uint8Array;
+  /** Warden's signature on the wallet input (throws the refusal). */
+  sign(psbt: Uint8Array): Uint8Array;
+  /** Finalizes and broadcasts a signed PSBT. */
+  broadcast(signed: Uint8Array): void;
 }
 
 /** A consensus-serialized witness (count, then length-prefixed items) as its items. */
