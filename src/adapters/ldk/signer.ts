@@ -372,7 +372,22 @@ export class WardenLdkSigner {
         new DataView(id.buffer).setUint32(0, ++this.#keysIdCounter, false);
         return id;
       },
-      derive_channel_signer: (value, keysId) => this.#deriveSigner(value, keysId),
+      derive_channel_signer: (value, keysId) => {
+        try {
+          return this.#deriveSigner(value, keysId);
+        } catch (e) {
+          // No Result to answer with here: a signer that refuses everything keeps LDK alive.
+          this.#guard(
+            "derive_channel_signer",
+            bytesToHex(keysId),
+            () => {
+              throw e;
+            },
+            () => undefined,
+          );
+          return this.#refusingSigner(keysId);
+        }
+      },
       read_chan_signer: () => {
         this.#log("warden: read_chan_signer: LDK signer serialization is not used");
         return ldk.Result_EcdsaChannelSignerDecodeErrorZ.constructor_err(
@@ -609,6 +624,44 @@ export class WardenLdkSigner {
         ),
     };
     const signer = ldk.EcdsaChannelSigner.new_impl(ecdsa, chan, rec.pubkeys);
+    this.#keep.push(chan, ecdsa, signer);
+    return signer;
+  }
+
+  /** A channel signer that answers every request with an error (Warden was unreachable). */
+  #refusingSigner(keysId: Uint8Array): ldk.EcdsaChannelSigner {
+    const G = Uint8Array.from(
+      Buffer.from("0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", "hex"),
+    );
+    const pubkeys = ldk.ChannelPublicKeys.constructor_new(
+      G,
+      ldk.RevocationBasepoint.constructor_new(G),
+      G,
+      ldk.DelayedPaymentBasepoint.constructor_new(G),
+      ldk.HtlcBasepoint.constructor_new(G),
+    );
+    const chan: ldk.ChannelSignerInterface = {
+      get_per_commitment_point: () => ldk.Result_PublicKeyNoneZ.constructor_err(),
+      release_commitment_secret: () => ldk.Result__u832NoneZ.constructor_err(),
+      validate_holder_commitment: () => ldk.Result_NoneNoneZ.constructor_err(),
+      validate_counterparty_revocation: () => ldk.Result_NoneNoneZ.constructor_err(),
+      channel_keys_id: () => keysId,
+      provide_channel_parameters: () => undefined,
+    };
+    const ecdsa: ldk.EcdsaChannelSignerInterface = {
+      sign_counterparty_commitment: () =>
+        ldk.Result_C2Tuple_ECDSASignatureCVec_ECDSASignatureZZNoneZ.constructor_err(),
+      sign_holder_commitment: SECP_ERR,
+      sign_justice_revoked_output: SECP_ERR,
+      sign_justice_revoked_htlc: SECP_ERR,
+      sign_holder_htlc_transaction: SECP_ERR,
+      sign_counterparty_htlc_transaction: SECP_ERR,
+      sign_closing_transaction: SECP_ERR,
+      sign_holder_anchor_input: SECP_ERR,
+      sign_channel_announcement_with_funding_key: SECP_ERR,
+      sign_splicing_funding_input: SECP_ERR,
+    };
+    const signer = ldk.EcdsaChannelSigner.new_impl(ecdsa, chan, pubkeys);
     this.#keep.push(chan, ecdsa, signer);
     return signer;
   }
