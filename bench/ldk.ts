@@ -98,6 +98,7 @@ export async function benchLdk(payments: number, rounds: number): Promise<LdkBen
   try {
     for (const s of setups) await round(s, 3); // warm-up
     const calls0 = setups[1]!.warden!.host.syncCalls;
+    const byOp0 = new Map(setups[1]!.warden!.host.callsByOp);
     const wait0 = setups[1]!.warden!.host.syncWaitMs;
     for (let r = 0; r < rounds; r++) {
       for (const s of r % 2 === 0 ? setups : [...setups].reverse()) {
@@ -106,6 +107,13 @@ export async function benchLdk(payments: number, rounds: number): Promise<LdkBen
     }
     const calls = (setups[1]!.warden!.host.syncCalls - calls0) / (payments * rounds);
     const wait = (setups[1]!.warden!.host.syncWaitMs - wait0) / (payments * rounds);
+    if (process.env["WARDEN_BENCH_VERBOSE"] === "1") {
+      for (const [op, n] of setups[1]!.warden!.host.callsByOp) {
+        console.log(
+          `  ${op}: ${((n - (byOp0.get(op) ?? 0)) / (payments * rounds)).toFixed(2)} per payment`,
+        );
+      }
+    }
     const [km, mem, sql] = setups.map((s) => median(s.times)) as [number, number, number];
     return {
       payments_per_round: payments,

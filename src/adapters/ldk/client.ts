@@ -50,6 +50,8 @@ export class WardenHost {
   /** Number of synchronous calls made, and the milliseconds spent waiting on them (benchmarks). */
   syncCalls = 0;
   syncWaitMs = 0;
+  /** Synchronous calls by operation (channel calls by method). */
+  readonly callsByOp = new Map<string, number>();
 
   private constructor(worker: Worker, sync: MessagePort, async: MessagePort, flag: Int32Array) {
     this.#worker = worker;
@@ -94,6 +96,8 @@ export class WardenHost {
     if (this.#closed) throw new Error("warden host is closed");
     const id = this.#nextId++;
     this.syncCalls++;
+    const name = op === "channel" ? String(args[1]) : op;
+    this.callsByOp.set(name, (this.callsByOp.get(name) ?? 0) + 1);
     Atomics.store(this.#flag, 0, 0);
     const start = performance.now();
     this.#sync.postMessage({ id, op, args });

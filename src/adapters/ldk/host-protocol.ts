@@ -51,6 +51,7 @@ export type HostOp =
   | "bindUnannouncedScid"
   | "walletKey"
   | "signPsbt"
+  | "batch"
   | "warnings";
 
 /** Main → host. */
@@ -88,4 +89,11 @@ export interface HostWalletKey {
   /** Full path from the master (as PSBT claims write it). */
   fullPath: number[];
   masterFingerprint: number;
+}
+
+/** One operation of a `batch` (run in order; an optional one's failure yields undefined). */
+export interface BatchEntry {
+  op: Exclude<HostOp, "batch">;
+  args: unknown[];
+  optional?: boolean;
 }

@@ -26,6 +26,7 @@ import type { Channel } from "../../signer/channel.js";
 import { Node, type NodeKeySource } from "../../signer/node.js";
 import { bytesToHex, hexToBytes } from "../../util/bytes.js";
 import type {
+  BatchEntry,
   HostError,
   HostInfo,
   HostRequest,
@@ -194,6 +195,19 @@ async function main(): Promise<void> {
       }
       case "signPsbt":
         return (await wallet.signPsbt(args[0] as Uint8Array)).psbt;
+      case "batch": {
+        const results: unknown[] = [];
+        for (const e of args[0] as BatchEntry[]) {
+          if (e.op === ("batch" as string)) throw new Error("host: nested batch");
+          try {
+            results.push(await execute(e.op, e.args));
+          } catch (err) {
+            if (e.optional !== true) throw err;
+            results.push(undefined);
+          }
+        }
+        return results;
+      }
       case "warnings":
         return node.policy.warnings();
     }

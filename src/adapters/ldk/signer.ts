@@ -21,7 +21,7 @@ import type { MutualCloseProposal } from "../../policy/rules/mutual-close.js";
 import { bytesToHex, equalBytes } from "../../util/bytes.js";
 import { ChannelRecord, readChannelParams } from "./channel-record.js";
 import { WardenHost } from "./client.js";
-import type { HostInfo, HostSpec, HostWalletKey } from "./host-protocol.js";
+import type { BatchEntry, HostInfo, HostSpec, HostWalletKey } from "./host-protocol.js";
 import { holderInner, htlcOutputIndex, numberFromIndex } from "./ldk-codec.js";
 
 /** LDK 0.1's dust limit (MIN_CHAN_DUST_LIMIT_SATOSHIS), which it uses for both sides. */
@@ -104,6 +104,8 @@ export class WardenLdkSigner {
   readonly #shutdownScript: Uint8Array;
   readonly #onSignature: ((e: SignatureEvent) => void) | undefined;
   readonly #inboundKey: ldk.ExpandedKey;
+  /** Preimages learned and not yet sent to Warden (they go with the next call). */
+  #unsentPreimages: Uint8Array[] = [];
   /** Preimages learned from LDK (payment hash hex → preimage), each given to Warden once. */
   readonly #preimages = new Map<string, Uint8Array>();
   /** LDK holds implementation objects only weakly: every one we hand out is kept here. */
@@ -236,15 +238,49 @@ export class WardenLdkSigner {
   }
 
   #channelCall<T>(rec: ChannelRecord, method: string, ...args: unknown[]): T {
-    return this.host.call<T>("channel", rec.id, method, args);
+    return this.#channelCallPrefetching<T>(rec, [], method, ...args);
   }
 
-  /** Gives Warden the preimages LDK passed along that it has not seen yet. */
+  /**
+   * One round trip to the host: the preimages learned since the last call, then `method`, then
+   * (if it succeeded) our per-commitment points `prefetch` not known yet, which LDK asks for
+   * next (refused ones are simply not cached).
+   */
+  #channelCallPrefetching<T>(
+    rec: ChannelRecord,
+    prefetch: readonly number[],
+    method: string,
+    ...args: unknown[]
+  ): T {
+    const points = prefetch.filter((n) => !rec.points.has(n));
+    if (this.#unsentPreimages.length === 0 && points.length === 0) {
+      return this.host.call<T>("channel", rec.id, method, args);
+    }
+    const entries: BatchEntry[] = [
+      ...this.#unsentPreimages.map((p) => ({ op: "addPreimage" as const, args: [p] })),
+      { op: "channel", args: [rec.id, method, args] },
+      ...points.map((n) => ({
+        op: "channel" as const,
+        args: [rec.id, "getPerCommitmentPoint", [n]],
+        optional: true,
+      })),
+    ];
+    const main = this.#unsentPreimages.length;
+    this.#unsentPreimages = [];
+    const results = this.host.call<unknown[]>("batch", entries);
+    points.forEach((n, i) => {
+      const p = results[main + 1 + i];
+      if (p instanceof Uint8Array) rec.points.set(n, p);
+    });
+    return results[main] as T;
+  }
+
+  /** Notes the preimages LDK passed along; Warden gets the new ones with the next call. */
   #learnPreimages(preimages: readonly Uint8Array[]): void {
     for (const p of preimages) {
       const key = bytesToHex(sha256(p));
       if (this.#preimages.has(key)) continue;
-      this.host.call("addPreimage", p);
+      this.#unsentPreimages.push(p);
       this.#preimages.set(key, p);
     }
   }
@@ -684,8 +720,6 @@ export class WardenLdkSigner {
         rec,
         rec.requireParams().isOutbound ? proposal.toOwnerMsat : proposal.toOtherMsat,
       );
-    this.#learnPreimages(inbound);
-    this.#learnPreimages(outbound);
     const point = ct.per_commitment_point();
     const sigs = this.#channelCall<CommitmentSignatures>(
       rec,
@@ -725,8 +759,8 @@ export class WardenLdkSigner {
         rec,
         rec.requireParams().isOutbound ? proposal.toOtherMsat : proposal.toOwnerMsat,
       );
-    this.#learnPreimages(outbound);
-    this.#channelCall(rec, "validateHolderCommitment", proposal, {
+    // After validating n, LDK asks for our points n+1 and n+2: they come back with this call.
+    this.#channelCallPrefetching(rec, [n + 1, n + 2], "validateHolderCommitment", proposal, {
       commitmentSignature: htx.get_counterparty_sig(),
       htlcSignatures: htx.get_counterparty_htlc_sigs(),
     });
