@@ -304,7 +304,7 @@ summary["shard"] = await benchShard(64, quick ? 5 : 10, 10, quick ? 1 : 3);
 // Stores: commit latency per backend, cold start of a 100 000-channel node (bench/store.ts).
 summary["store"] = await benchStore(quick ? 10_000 : 100_000, quick ? 200 : 500);
 // A real LDK node's per-payment time signed by Warden vs LDK's KeysManager (bench/ldk.ts).
-const ldkBench = await benchLdk(quick ? 10 : 20, quick ? 3 : 7);
+const ldkBench = await benchLdk(10, quick ? 5 : 15);
 summary["ldk"] = ldkBench;
 console.log(
   `LDK payment: KeysManager ${ldkBench.keysmanager_ms_per_payment} ms, Warden ${ldkBench.warden_memory_ms_per_payment} ms (${ldkBench.ratio}x; SQLite ${ldkBench.ratio_sqlite}x)`,

@@ -52,6 +52,7 @@ export type HostOp =
   | "walletKey"
   | "signPsbt"
   | "batch"
+  | "stats"
   | "warnings";
 
 /** Main → host. */

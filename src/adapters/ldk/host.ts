@@ -208,18 +208,38 @@ async function main(): Promise<void> {
         }
         return results;
       }
+      case "stats":
+        return { ...stats };
       case "warnings":
         return node.policy.warnings();
     }
   };
 
   const flag = new Int32Array(data.flag);
-  data.sync.on("message", (req: HostRequest) => {
-    void execute(req.op, req.args).then(
-      (value) => reply(data.sync, { id: req.id, ok: true, value }, true),
-      (e: unknown) => reply(data.sync, { id: req.id, ok: false, error: serializeError(e) }, true),
-    );
-  });
+  // Time spent executing synchronous calls (from arrival to answer), for benchmarks.
+  const stats = { busyMs: 0, calls: 0 };
+  const onSync = (req: HostRequest): void => {
+    const start = performance.now();
+    void execute(req.op, req.args)
+      .then(
+        (value) => {
+          stats.busyMs += performance.now() - start;
+          stats.calls++;
+          return value;
+        },
+        (e: unknown) => {
+          stats.busyMs += performance.now() - start;
+          stats.calls++;
+          throw e;
+        },
+      )
+      .then(
+        (value) => reply(data.sync, { id: req.id, ok: true, value }, true),
+        (e: unknown) => reply(data.sync, { id: req.id, ok: false, error: serializeError(e) }, true),
+      );
+  };
+  data.sync.on("message", onSync);
+
   data.async.on("message", (req: HostRequest) => {
     void execute(req.op, req.args).then(
       (value) => reply(data.async, { id: req.id, ok: true, value }, false),
@@ -228,10 +248,9 @@ async function main(): Promise<void> {
   });
   function reply(port: MessagePort, r: HostResponse, wake: boolean): void {
     port.postMessage(r);
-    if (wake) {
-      Atomics.store(flag, 0, r.id);
-      Atomics.notify(flag, 0);
-    }
+    if (!wake) return;
+    Atomics.store(flag, 0, r.id);
+    Atomics.notify(flag, 0);
   }
   data.async.postMessage({ ready: true });
 }

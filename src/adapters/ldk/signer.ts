@@ -253,7 +253,9 @@ export class WardenLdkSigner {
     ...args: unknown[]
   ): T {
     const points = prefetch.filter((n) => !rec.points.has(n));
-    if (this.#unsentPreimages.length === 0 && points.length === 0) {
+    const revoke = rec.revokeAfter;
+    rec.revokeAfter = undefined;
+    if (this.#unsentPreimages.length === 0 && points.length === 0 && revoke === undefined) {
       return this.host.call<T>("channel", rec.id, method, args);
     }
     const entries: BatchEntry[] = [
@@ -264,6 +266,15 @@ export class WardenLdkSigner {
         args: [rec.id, "getPerCommitmentPoint", [n]],
         optional: true,
       })),
+      ...(revoke === undefined
+        ? []
+        : [
+            {
+              op: "channel" as const,
+              args: [rec.id, "revokeHolderCommitment", [revoke]],
+              optional: true,
+            },
+          ]),
     ];
     const main = this.#unsentPreimages.length;
     this.#unsentPreimages = [];
@@ -272,6 +283,10 @@ export class WardenLdkSigner {
       const p = results[main + 1 + i];
       if (p instanceof Uint8Array) rec.points.set(n, p);
     });
+    if (revoke !== undefined) {
+      const secret = results[main + 1 + points.length];
+      if (secret instanceof Uint8Array) rec.secrets.set(revoke, secret);
+    }
     return results[main] as T;
   }
 
@@ -480,10 +495,13 @@ export class WardenLdkSigner {
         this.#guard(
           "release_commitment_secret",
           rec.id,
-          () =>
-            ldk.Result__u832NoneZ.constructor_ok(
-              this.#channelCall<Uint8Array>(rec, "revokeHolderCommitment", numberFromIndex(idx)),
-            ),
+          () => {
+            const n = numberFromIndex(idx);
+            const ready = rec.secrets.get(n);
+            return ldk.Result__u832NoneZ.constructor_ok(
+              ready ?? this.#channelCall<Uint8Array>(rec, "revokeHolderCommitment", n),
+            );
+          },
           () => ldk.Result__u832NoneZ.constructor_err(),
         ),
       validate_holder_commitment: (htx, outboundPreimages) =>
@@ -759,7 +777,10 @@ export class WardenLdkSigner {
         rec,
         rec.requireParams().isOutbound ? proposal.toOtherMsat : proposal.toOwnerMsat,
       );
-    // After validating n, LDK asks for our points n+1 and n+2: they come back with this call.
+    // After validating n, LDK asks for our points n+1 and n+2 and, answering with
+    // revoke_and_ack, for the secret of n-1 (which Warden releases only once n is validated):
+    // all come back with this call.
+    if (n > 0) rec.revokeAfter = n - 1;
     this.#channelCallPrefetching(rec, [n + 1, n + 2], "validateHolderCommitment", proposal, {
       commitmentSignature: htx.get_counterparty_sig(),
       htlcSignatures: htx.get_counterparty_htlc_sigs(),

@@ -1,10 +1,12 @@
 /**
  * Scenario e: a compromised LDK node. Through LDK's real objects (its ChannelManager, or the
  * very signer objects and transactions LDK handed to Warden) it tries to fund a channel with
- * the change going to an attacker, pay an invoice the human refused, offer an HTLC no incoming HTLC or approval covers, close to an attacker's
- * address and get a revoked holder commitment signed. Each is refused with its rule id, the
+ * the change going to an attacker, pay an invoice the human refused, offer an HTLC no incoming
+ * HTLC or approval covers, close to an attacker's address and get a revoked holder commitment
+ * signed. Each is refused with its rule id, the
  * refusal is logged, and the honest flows (approved payments, keysends, cooperative close)
- * still work afterwards.
+ * still work afterwards. (A sweep to an attacker is tried in e2e-force-close.test.ts, where
+ * there is something to sweep; a router's unmatched HTLC in e2e-routing.test.ts.)
  */
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
