@@ -9,7 +9,8 @@
  *
  * Then the channel signer itself (bench/signer.ts: the validated update round through
  * Node/Channel against the floor of the same raw work, key "signer") and sharding channels
- * over worker threads (bench/shard.ts, key "shard"), and the stores (bench/store.ts, key "store").
+ * over worker threads (bench/shard.ts, key "shard"), the stores (bench/store.ts, key "store")
+ * and a real LDK node's payments signed by Warden vs KeysManager (bench/ldk.ts, key "ldk").
  *
  * Prints a table, and as the last line one JSON object with every figure.
  */
@@ -45,6 +46,7 @@ import { type Measurement, measure } from "./measure.js";
 import { benchShard } from "./shard.js";
 import { benchSigner } from "./signer.js";
 import { benchStore } from "./store.js";
+import { benchLdk } from "./ldk.js";
 
 const HTLC_COUNTS = [0, 10, 100, 483] as const;
 const quick = process.env["WARDEN_BENCH_QUICK"] === "1";
@@ -301,6 +303,12 @@ summary["signer"] = await benchSigner(HTLC_COUNTS, quick ? 150 : 500);
 summary["shard"] = await benchShard(64, quick ? 5 : 10, 10, quick ? 1 : 3);
 // Stores: commit latency per backend, cold start of a 100 000-channel node (bench/store.ts).
 summary["store"] = await benchStore(quick ? 10_000 : 100_000, quick ? 200 : 500);
+// A real LDK node's per-payment time signed by Warden vs LDK's KeysManager (bench/ldk.ts).
+const ldkBench = await benchLdk(10, quick ? 5 : 15);
+summary["ldk"] = ldkBench;
+console.log(
+  `LDK payment: KeysManager ${ldkBench.keysmanager_ms_per_payment} ms, Warden ${ldkBench.warden_memory_ms_per_payment} ms (${ldkBench.ratio}x; SQLite ${ldkBench.ratio_sqlite}x)`,
+);
 useBackend(defaultBackend);
 console.log("");
 console.log(JSON.stringify(summary));

@@ -34,6 +34,8 @@ export function wordsToBytesPadded(words: readonly number[], byteLength: number)
       if (j < byteLength) out[j++] = (acc >> bits) & 0xff;
     }
   }
+  // The bits of a last partial byte, zero-padded on the right (the signing data keeps them).
+  if (bits > 0 && j < byteLength) out[j] = (acc << (8 - bits)) & 0xff;
   return out;
 }
 

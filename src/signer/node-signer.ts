@@ -68,7 +68,7 @@ import {
 import { checkSignMessage, SIGNED_MESSAGE_PREFIX } from "../policy/rules/message.js";
 import { decodeState, encodeState } from "../state/codec.js";
 import { StateError } from "../state/errors.js";
-import { bytesToHex } from "../util/bytes.js";
+import { bytesToHex, equalBytes } from "../util/bytes.js";
 import type { Channel } from "./channel.js";
 import type { Node } from "./node.js";
 import { retryOnConflict } from "./retry.js";
@@ -394,6 +394,62 @@ export class NodeSigner {
       ]);
     }
     verdict.record();
+  }
+
+  /**
+   * Binds the real SCID of an unannounced channel, which no channel_announcement will ever
+   * bind, so its channel_updates (sent to the peer only) can be signed; idempotent for the same
+   * binding. The caller vouches that its chain view holds the funding transaction at the SCID's
+   * block and position. Refused (policy-gossip-own-channels) unless the channel is ours and set
+   * up, not bound to another SCID, the SCID's output index is the funding output's and no other
+   * channel uses the SCID (as its SCID or an alias). `direction` is our side of the channel.
+   */
+  async bindUnannouncedScid(
+    channelId: string,
+    shortChannelId: Uint8Array,
+    direction: 0 | 1,
+  ): Promise<void> {
+    if (!(shortChannelId instanceof Uint8Array) || shortChannelId.length !== 8) {
+      throw new FormatError("format/short-channel-id", "a short_channel_id is 8 bytes");
+    }
+    if (direction !== 0 && direction !== 1) {
+      throw new FormatError("format/type", "direction must be 0 or 1");
+    }
+    await this.#node.locks.runExclusive(channelId, async () => {
+      const channel = await this.#gossipChannel(channelId);
+      const owner = await this.#scidOwner(shortChannelId);
+      const c = this.#policy.checker();
+      const vout = (shortChannelId[6]! << 8) | shortChannelId[7]!;
+      if (channel === undefined) {
+        c.fail(
+          "policy-gossip-own-channels",
+          "SCID for a channel this node does not have (or has not set up)",
+        );
+      } else {
+        const b = channel.binding;
+        c.check(
+          b === undefined ||
+            (equalBytes(b.shortChannelId, shortChannelId) && b.direction === direction),
+          "policy-gossip-own-channels",
+          () => `channel ${channelId} is already bound to another SCID`,
+        );
+        c.check(
+          vout === channel.fundingVout,
+          "policy-gossip-own-channels",
+          () => `the SCID names output ${vout}, not the funding output ${channel.fundingVout}`,
+        );
+        c.check(
+          owner === undefined || owner === channelId,
+          "policy-gossip-own-channels",
+          "the SCID is bound to another channel",
+        );
+      }
+      const verdict = this.#policy.judge(c);
+      if (channel !== undefined && channel.binding === undefined) {
+        await this.#bind(channelId, { shortChannelId, direction }, owner === channelId);
+      }
+      verdict.record();
+    });
   }
 
   /**

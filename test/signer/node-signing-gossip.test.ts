@@ -402,3 +402,62 @@ test("policy-gossip-own-channels: channel_update under another channel's alias",
     f.signer.signChannelUpdate(f.t.channel.id, updateMsg(f, { shortChannelId: ALIAS })),
   );
 });
+
+// ---- Unannounced channels: the real SCID bound from the caller's chain view. ----
+
+test("unannounced SCID: binding lets channel_updates be signed; idempotent; survives a reopen", async () => {
+  const f = await gossipFixture();
+  const scid = fixtureScid(f);
+  await f.signer.bindUnannouncedScid(f.t.channel.id, scid, f.ourDirection);
+  await f.signer.bindUnannouncedScid(f.t.channel.id, scid, f.ourDirection);
+  const cu = updateMsg(f, { shortChannelId: scid });
+  assert.ok(
+    verifiesOver(
+      await f.signer.signChannelUpdate(f.t.channel.id, cu),
+      cu,
+      SIGNED_OFFSET,
+      f.node.nodeId,
+    ),
+  );
+  const again = new NodeSigner(f.node);
+  assert.ok(
+    verifiesOver(
+      await again.signChannelUpdate(f.t.channel.id, cu),
+      cu,
+      SIGNED_OFFSET,
+      f.node.nodeId,
+    ),
+  );
+  await refusedExactly(
+    f.signer.signChannelUpdate(
+      f.t.channel.id,
+      updateMsg(f, { shortChannelId: scid, channelFlags: f.ourDirection ^ 1 }),
+    ),
+    RULE,
+    /direction bit/,
+  );
+});
+
+test("policy-gossip-own-channels: unannounced SCID naming another output, rebinding, another channel's SCID", async () => {
+  const f = await gossipFixture();
+  const vout = f.t.setup.fundingOutpoint.vout;
+  const wrongOutput = encodeShortChannelId({
+    blockHeight: 800_000,
+    txIndex: 7,
+    outputIndex: vout + 1,
+  });
+  await refusedUnchanged(f, /not the funding output/, () =>
+    f.signer.bindUnannouncedScid(f.t.channel.id, wrongOutput, f.ourDirection),
+  );
+  await f.signer.bindUnannouncedScid(f.t.channel.id, fixtureScid(f), f.ourDirection);
+  await refusedUnchanged(f, /already bound/, () =>
+    f.signer.bindUnannouncedScid(f.t.channel.id, fixtureScid(f, 800_001), f.ourDirection),
+  );
+  await openTestChannel(f.node, "second-chan");
+  await refusedUnchanged(f, /bound to another channel/, () =>
+    f.signer.bindUnannouncedScid("second-chan", fixtureScid(f), f.ourDirection),
+  );
+  await refusedUnchanged(f, /does not have/, () =>
+    f.signer.bindUnannouncedScid("no-such-channel", fixtureScid(f), 0),
+  );
+});

@@ -1,0 +1,261 @@
+/**
+ * Worker-thread entry of the LDK adapter: hosts one Warden Node (LDK KeysManager-style keys,
+ * its Store, its Policy) and answers the adapter's requests. LDK calls its signer
+ * synchronously while Warden commits state asynchronously before it signs, so the adapter
+ * blocks (Atomics.wait) on this thread's answer: every signature still leaves Warden only
+ * after the state recording it is committed to the Store.
+ *
+ * Two ports: `sync` (the main thread blocks on a shared flag, then reads the reply with
+ * receiveMessageOnPort) and `async` (ordinary messages, for calls that may wait on a human,
+ * such as a queued payment approval).
+ */
+import { type MessagePort, workerData } from "node:worker_threads";
+import { p2wpkh } from "../../bitcoin/outputs.js";
+import { WardenError } from "../../errors.js";
+import { ExtendedPrivateKey, HARDENED } from "../../keys/bip32.js";
+import { ldkKeyDeriver } from "../../keys/ldk.js";
+import { OnchainWallet } from "../../wallet/wallet.js";
+import { WalletKeys } from "../../wallet/wallet-keys.js";
+import { ApproveAll } from "../../payments/approver.js";
+import { PendingApprovals } from "../../payments/approvals.js";
+import { policyConfig } from "../../policy/config.js";
+import { PolicyError } from "../../policy/errors.js";
+import { parsePolicyFilter } from "../../policy/filter.js";
+import { Policy } from "../../policy/policy.js";
+import type { Channel } from "../../signer/channel.js";
+import { Node, type NodeKeySource } from "../../signer/node.js";
+import { bytesToHex, hexToBytes } from "../../util/bytes.js";
+import type {
+  BatchEntry,
+  HostError,
+  HostInfo,
+  HostRequest,
+  HostResponse,
+  HostSpec,
+  HostWalletKey,
+} from "./host-protocol.js";
+import { openHostStore } from "./store-factory.js";
+
+/** Channel methods the adapter may call (nothing else is reachable through the port). */
+const CHANNEL_METHODS = new Set<string>([
+  "setup",
+  "getPerCommitmentPoint",
+  "validateHolderCommitment",
+  "revokeHolderCommitment",
+  "signCounterpartyCommitment",
+  "validateCounterpartyRevocation",
+  "signHolderCommitment",
+  "signMutualClose",
+  "signHolderHtlcTx",
+  "signCounterpartyHtlcTx",
+  "signSweep",
+  "signChannelAnnouncement",
+  "markClosed",
+]);
+
+/** Wallet keys per chain recognised as ours without a derivation claim. */
+const WALLET_LOOKAHEAD = 20;
+
+interface HostData {
+  spec: HostSpec;
+  sync: MessagePort;
+  async: MessagePort;
+  flag: SharedArrayBuffer;
+}
+
+function serializeError(e: unknown): HostError {
+  if (e instanceof Error) {
+    return {
+      name: e.name,
+      code: e instanceof WardenError ? e.code : undefined,
+      message: e.message,
+      violations:
+        e instanceof PolicyError
+          ? e.violations.map((v) => ({ ruleId: v.ruleId, message: v.message }))
+          : undefined,
+    };
+  }
+  return { name: "Error", code: undefined, message: String(e), violations: undefined };
+}
+
+async function main(): Promise<void> {
+  const data = workerData as HostData;
+  const spec = data.spec;
+  const deriver = ldkKeyDeriver(spec.seed, spec.startingTimeSecs, spec.startingTimeNanos);
+  const keys: NodeKeySource = {
+    nodeId: () => deriver.nodeId(),
+    nodeSecret: () => deriver.nodeSecret(),
+    channelKeys: (id: string) => deriver.channelKeys({ channelKeysId: hexToBytes(id) }),
+  };
+  const walletScripts = new Set<string>([
+    bytesToHex(deriver.destinationScript()),
+    bytesToHex(p2wpkh(deriver.shutdownPubkey())),
+    ...(spec.walletScripts ?? []).map((s) => bytesToHex(s)),
+  ]);
+  let height = spec.chainHeight;
+  // The on-chain wallet: BIP 84-style account m/84'/coin'/0' of the seed, P2WPKH keys [0|1, i];
+  // its first keys on both chains count as ours.
+  const coin = spec.config?.network === "bitcoin" || spec.config?.network === undefined ? 0 : 1;
+  const walletRootPath = [HARDENED + 84, HARDENED + coin, HARDENED];
+  const walletRoot = ExtendedPrivateKey.fromSeed(spec.seed).derivePath(walletRootPath);
+  const keysOfWallet = new WalletKeys({ root: walletRoot, rootPath: walletRootPath });
+  const walletKeys = new Set<string>();
+  for (const chain of [0, 1]) {
+    for (let i = 0; i < WALLET_LOOKAHEAD; i++) {
+      walletKeys.add(bytesToHex(keysOfWallet.script("p2wpkh", [chain, i])));
+    }
+  }
+  const ourWalletKey = (script: Uint8Array): boolean => walletKeys.has(bytesToHex(script));
+  const store = await openHostStore(spec.store);
+  let queue: PendingApprovals | undefined;
+  const nodeId = deriver.nodeId();
+  if (spec.approver === "queue") queue = PendingApprovals.forNode(store, nodeId);
+  const node = await Node.open({
+    keys,
+    store,
+    policy: new Policy({
+      config: policyConfig(spec.config ?? {}),
+      filter: parsePolicyFilter([...(spec.demote ?? [])]),
+    }),
+    isOurWallet: (script) => walletScripts.has(bytesToHex(script)) || ourWalletKey(script),
+    chainHeight: () => height,
+    approver: spec.approver === "approve-all" ? new ApproveAll() : queue,
+  });
+
+  const wallet = await OnchainWallet.open({ node, root: walletRoot, rootPath: walletRootPath });
+
+  const execute = async (op: HostRequest["op"], args: unknown[]): Promise<unknown> => {
+    switch (op) {
+      case "info": {
+        const info: HostInfo = {
+          nodeId,
+          destinationScript: deriver.destinationScript(),
+          shutdownPubkey: deriver.shutdownPubkey(),
+        };
+        return info;
+      }
+      case "inboundPaymentKeyMaterial":
+        return deriver.inboundPaymentKeyMaterial();
+      case "newChannel": {
+        const c = await node.newChannel(args[0] as string);
+        return c.basepoints;
+      }
+      case "channel": {
+        const [id, method, callArgs] = args as [string, string, unknown[]];
+        if (!CHANNEL_METHODS.has(method)) throw new Error(`host: no channel method ${method}`);
+        const c = node.channel(id);
+        const fn = (c as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!;
+        return fn.apply(c, callArgs);
+      }
+      case "state": {
+        const c: Channel = node.channel(args[0] as string);
+        return c.state;
+      }
+      case "setChainHeight":
+        height = args[0] as number;
+        return undefined;
+      case "approveInvoice":
+        return node.approveInvoice(args[0] as string, args[1] as bigint | undefined);
+      case "approveKeysend":
+        return node.approveKeysend(args[0] as Uint8Array, args[1] as Uint8Array, args[2] as bigint);
+      case "addPreimage":
+        return node.addPreimage(args[0] as Uint8Array);
+      case "pendingApprovals":
+        return queue === undefined ? [] : queue.pending();
+      case "answerApproval":
+        if (queue === undefined) throw new Error("host: no approval queue");
+        return queue.answer(args[0] as string, args[1] as "approve" | "refuse");
+      case "ecdh":
+        return node.nodeSigner.ecdh(args[0] as Uint8Array);
+      case "signInvoice": {
+        const [request, hrp, words] = args as Parameters<Node["nodeSigner"]["signInvoice"]>;
+        return node.nodeSigner.signInvoice(request, hrp, words);
+      }
+      case "signChannelUpdate":
+        return node.nodeSigner.signChannelUpdate(args[0] as string, args[1] as Uint8Array);
+      case "signNodeAnnouncement":
+        return node.nodeSigner.signNodeAnnouncement(args[0] as Uint8Array);
+      case "bindUnannouncedScid":
+        return node.nodeSigner.bindUnannouncedScid(
+          args[0] as string,
+          args[1] as Uint8Array,
+          args[2] as 0 | 1,
+        );
+      case "bindScidAlias":
+        return node.nodeSigner.bindScidAlias(args[0] as string, args[1] as Uint8Array);
+      case "walletKey": {
+        const path = [args[0] as number, args[1] as number];
+        const key: HostWalletKey = {
+          script: wallet.keys.script("p2wpkh", path),
+          pubkey: Uint8Array.from(wallet.keys.keyAt(path).publicKey),
+          fullPath: wallet.keys.fullPath(path),
+          masterFingerprint: ExtendedPrivateKey.fromSeed(spec.seed).fingerprint(),
+        };
+        return key;
+      }
+      case "signPsbt":
+        return (await wallet.signPsbt(args[0] as Uint8Array)).psbt;
+      case "batch": {
+        const results: unknown[] = [];
+        for (const e of args[0] as BatchEntry[]) {
+          if (e.op === ("batch" as string)) throw new Error("host: nested batch");
+          try {
+            results.push(await execute(e.op, e.args));
+          } catch (err) {
+            if (e.optional !== true) throw err;
+            results.push(undefined);
+          }
+        }
+        return results;
+      }
+      case "stats":
+        return { ...stats };
+      case "warnings":
+        return node.policy.warnings();
+    }
+  };
+
+  const flag = new Int32Array(data.flag);
+  // Time spent executing synchronous calls (from arrival to answer), for benchmarks.
+  const stats = { busyMs: 0, calls: 0 };
+  const onSync = (req: HostRequest): void => {
+    const start = performance.now();
+    void execute(req.op, req.args)
+      .then(
+        (value) => {
+          stats.busyMs += performance.now() - start;
+          stats.calls++;
+          return value;
+        },
+        (e: unknown) => {
+          stats.busyMs += performance.now() - start;
+          stats.calls++;
+          throw e;
+        },
+      )
+      .then(
+        (value) => reply(data.sync, { id: req.id, ok: true, value }, true),
+        (e: unknown) => reply(data.sync, { id: req.id, ok: false, error: serializeError(e) }, true),
+      );
+  };
+  data.sync.on("message", onSync);
+
+  data.async.on("message", (req: HostRequest) => {
+    void execute(req.op, req.args).then(
+      (value) => reply(data.async, { id: req.id, ok: true, value }, false),
+      (e: unknown) => reply(data.async, { id: req.id, ok: false, error: serializeError(e) }, false),
+    );
+  });
+  function reply(port: MessagePort, r: HostResponse, wake: boolean): void {
+    port.postMessage(r);
+    if (!wake) return;
+    Atomics.store(flag, 0, r.id);
+    Atomics.notify(flag, 0);
+  }
+  data.async.postMessage({ ready: true });
+}
+
+main().catch((e: unknown) => {
+  const data = workerData as HostData;
+  data.async.postMessage({ fatal: serializeError(e) });
+});
