@@ -4,9 +4,7 @@
  * other in arrival order (a round's four operations included); different channels interleave.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { WardenError } from "../errors.js";
 import { policyConfig } from "../policy/config.js";
-import { PolicyError } from "../policy/errors.js";
 import { parsePolicyFilter } from "../policy/filter.js";
 import { Policy } from "../policy/policy.js";
 import { MemoryStore } from "../store/memory-store.js";
@@ -14,32 +12,16 @@ import type { Channel } from "./channel.js";
 import { ApproveAll } from "../payments/approver.js";
 import { Node, type NodeKeySource } from "./node.js";
 import { decodeRoundRequest, encodeRoundResult } from "./round-wire.js";
+import { serializeError } from "./serialized-error.js";
 import { MAX_BATCH } from "./worker-protocol.js";
 import {
   CHANNEL_METHODS,
   type RoundRequest,
   type RoundResult,
-  type SerializedError,
   type WorkerNodeSpec,
   type WorkerRequest,
   type WorkerResponse,
 } from "./worker-protocol.js";
-
-/** A thrown value as plain data. */
-function serializeError(e: unknown): SerializedError {
-  if (e instanceof Error) {
-    return {
-      name: e.name,
-      code: e instanceof WardenError ? e.code : undefined,
-      message: e.message,
-      violations:
-        e instanceof PolicyError
-          ? e.violations.map((v) => ({ ...v, ruleId: v.ruleId }))
-          : undefined,
-    };
-  }
-  return { name: "Error", code: undefined, message: String(e), violations: undefined };
-}
 
 async function openNode(spec: WorkerNodeSpec): Promise<Node> {
   const mod = (await import(spec.keyModule)) as Record<string, unknown>;

@@ -11,9 +11,7 @@
  * shard, so a node-wide limit must be split across shards by the caller.
  */
 import { Worker } from "node:worker_threads";
-import { CryptoError, FormatError, WardenError } from "../errors.js";
-import { PolicyError, type Violation } from "../policy/errors.js";
-import { StateError } from "../state/errors.js";
+import { reviveError, type SerializedError } from "./serialized-error.js";
 import {
   type ChannelMethod,
   MAX_BATCH,
@@ -21,7 +19,6 @@ import {
   type MethodResult,
   type RoundRequest,
   type RoundResult,
-  type SerializedError,
   type WorkerNodeSpec,
   type WorkerRequest,
   type WorkerRequestBody,
@@ -48,24 +45,6 @@ export function channelShardHash(channelId: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** Rebuilds a typed error from its serialized form. */
-function reviveError(e: SerializedError): Error {
-  const prefix = e.code === undefined ? "" : `${e.code}: `;
-  const message = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
-  if (e.violations !== undefined && e.violations.length > 0) {
-    return new PolicyError(e.violations as Violation[]);
-  }
-  if (e.code !== undefined) {
-    if (e.name === "StateError") return new StateError(e.code, message);
-    if (e.name === "CryptoError") return new CryptoError(e.code, message);
-    if (e.name === "FormatError") return new FormatError(e.code, message);
-    return new WardenError(e.code, message);
-  }
-  const err = new Error(e.message);
-  err.name = e.name;
-  return err;
 }
 
 /** One worker and its in-flight requests. */

@@ -2,6 +2,7 @@
  * Messages between a WorkerPool (main thread) and its worker hosts. Everything is plain,
  * structured-cloneable data: byte arrays, bigints, strings, numbers, plain objects.
  */
+import type { SerializedError } from "./serialized-error.js";
 import type { PolicyConfigOverrides } from "../policy/config.js";
 import type { CommitmentProposal } from "../state/commitment-proposal.js";
 import type { CounterpartySignatures } from "../state/transitions.js";
@@ -97,14 +98,6 @@ export type WorkerRequestBody =
 
 /** Main → worker: a request and its id (echoed in the response). */
 export type WorkerRequest = WorkerRequestBody & { id: number };
-
-/** A thrown error as data (WardenError code and, for policy refusals, every violation). */
-export interface SerializedError {
-  name: string;
-  code: string | undefined;
-  message: string;
-  violations: { ruleId: string; message: string }[] | undefined;
-}
 
 /** Worker → main. */
 export type WorkerResponse =

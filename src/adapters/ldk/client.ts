@@ -9,31 +9,13 @@ import {
   receiveMessageOnPort,
   Worker,
 } from "node:worker_threads";
-import { WardenError } from "../../errors.js";
-import { PolicyError, type Violation } from "../../policy/errors.js";
-import { StateError } from "../../state/errors.js";
+import { reviveError } from "../../signer/serialized-error.js";
 import type { HostError, HostOp, HostResponse, HostSpec } from "./host-protocol.js";
 
 /** How long a synchronous call may wait for the host before it fails. */
 const SYNC_TIMEOUT_MS = 60_000;
 /** Polls of the reply port before the calling thread sleeps on the shared flag. */
 const SPIN_POLLS = Number(process.env["WARDEN_LDK_SPIN_POLLS"] ?? 2000);
-
-/** Rebuilds a typed error from its serialized form. */
-function reviveError(e: HostError): Error {
-  if (e.violations !== undefined && e.violations.length > 0) {
-    return new PolicyError(e.violations as Violation[]);
-  }
-  if (e.code !== undefined) {
-    const prefix = `${e.code}: `;
-    const message = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
-    if (e.name === "StateError") return new StateError(e.code, message);
-    return new WardenError(e.code, message);
-  }
-  const err = new Error(e.message);
-  err.name = e.name;
-  return err;
-}
 
 /** A running Warden host (one Node) and the two ways to call it. */
 export class WardenHost {

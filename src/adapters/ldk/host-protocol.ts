@@ -3,6 +3,7 @@
  * Warden host (a worker thread running a Warden Node over its Store). Everything is plain,
  * structured-cloneable data.
  */
+import type { SerializedError } from "../../signer/serialized-error.js";
 import type { PolicyConfigOverrides } from "../../policy/config.js";
 
 /** Which Store the host opens. */
@@ -63,12 +64,7 @@ export interface HostRequest {
 }
 
 /** A thrown error as data (WardenError code; rule ids of a policy refusal). */
-export interface HostError {
-  name: string;
-  code: string | undefined;
-  message: string;
-  violations: { ruleId: string; message: string }[] | undefined;
-}
+export type HostError = SerializedError;
 
 /** Host → main. */
 export type HostResponse =

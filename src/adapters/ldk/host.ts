@@ -11,7 +11,6 @@
  */
 import { type MessagePort, workerData } from "node:worker_threads";
 import { p2wpkh } from "../../bitcoin/outputs.js";
-import { WardenError } from "../../errors.js";
 import { ExtendedPrivateKey, HARDENED } from "../../keys/bip32.js";
 import { ldkKeyDeriver } from "../../keys/ldk.js";
 import { OnchainWallet } from "../../wallet/wallet.js";
@@ -19,7 +18,6 @@ import { WalletKeys } from "../../wallet/wallet-keys.js";
 import { ApproveAll } from "../../payments/approver.js";
 import { PendingApprovals } from "../../payments/approvals.js";
 import { policyConfig } from "../../policy/config.js";
-import { PolicyError } from "../../policy/errors.js";
 import { parsePolicyFilter } from "../../policy/filter.js";
 import { Policy } from "../../policy/policy.js";
 import type { Channel } from "../../signer/channel.js";
@@ -27,7 +25,6 @@ import { Node, type NodeKeySource } from "../../signer/node.js";
 import { bytesToHex, hexToBytes } from "../../util/bytes.js";
 import type {
   BatchEntry,
-  HostError,
   HostInfo,
   HostRequest,
   HostResponse,
@@ -35,6 +32,7 @@ import type {
   HostWalletKey,
 } from "./host-protocol.js";
 import { openHostStore } from "./store-factory.js";
+import { serializeError } from "../../signer/serialized-error.js";
 
 /** Channel methods the adapter may call (nothing else is reachable through the port). */
 const CHANNEL_METHODS = new Set<string>([
@@ -61,21 +59,6 @@ interface HostData {
   sync: MessagePort;
   async: MessagePort;
   flag: SharedArrayBuffer;
-}
-
-function serializeError(e: unknown): HostError {
-  if (e instanceof Error) {
-    return {
-      name: e.name,
-      code: e instanceof WardenError ? e.code : undefined,
-      message: e.message,
-      violations:
-        e instanceof PolicyError
-          ? e.violations.map((v) => ({ ruleId: v.ruleId, message: v.message }))
-          : undefined,
-    };
-  }
-  return { name: "Error", code: undefined, message: String(e), violations: undefined };
 }
 
 async function main(): Promise<void> {
