@@ -14,6 +14,8 @@ import type { ChannelBasepoints } from "../../bolt3/commitment-keys.js";
 import { ANCHOR_OUTPUT_VALUE_SAT, commitmentFeeSat } from "../../bolt3/fees.js";
 import type { Htlc } from "../../bolt3/htlc.js";
 import type { ChannelSetup } from "../../state/channel-setup.js";
+import type { ChannelState } from "../../state/channel-state.js";
+import type { CommitmentInfo } from "../../state/commitment-info.js";
 import type { CommitmentProposal } from "../../state/commitment-proposal.js";
 import { bytesToHex } from "../../util/bytes.js";
 import { commitmentHtlcs, htlcOutputIndex, numberFromIndex } from "./ldk-codec.js";
@@ -121,6 +123,75 @@ export class ChannelRecord {
   requireParams(): LdkChannelParams {
     if (this.params === undefined) throw new Error("ldk: channel parameters not provided yet");
     return this.params;
+  }
+
+  /**
+   * Rebuilds, after a restart, everything this record needs from Warden's stored state of the
+   * channel instead of persisting a copy (Warden's state is authoritative and committed before
+   * every signature, so it is never behind what LDK saw): the parameters (from the setup), the
+   * exact msat balances and HTLCs (with their ids) of the last holder and counterparty
+   * commitments, the HTLC id map and next ids (above every id still in a commitment), and the
+   * commitment numbers by point and txid. What is not rebuilt is only a cache: LDK's retries
+   * of the current commitments are answered by Warden itself (an identical retry is signed
+   * again), points and released secrets are asked again, and older revoked counterparty
+   * commitments are found by their revocation secret (Warden's shachain).
+   */
+  restore(state: ChannelState): void {
+    const s = state.setup;
+    if (s === undefined) return;
+    this.setUp = true;
+    this.params ??= {
+      channelType: s.channelType,
+      fundingOutpoint: s.fundingOutpoint,
+      isOutbound: s.isOutbound,
+      holderToSelfDelay: s.holderToSelfDelay,
+      counterpartyToSelfDelay: s.counterpartyToSelfDelay,
+      counterpartyBasepoints: s.counterpartyBasepoints,
+    };
+    const infos: { owner: "holder" | "counterparty"; info: CommitmentInfo }[] = [];
+    if (state.previousCounterparty !== undefined)
+      infos.push({ owner: "counterparty", info: state.previousCounterparty });
+    if (state.currentCounterparty !== undefined)
+      infos.push({ owner: "counterparty", info: state.currentCounterparty });
+    if (state.currentHolder !== undefined)
+      infos.push({ owner: "holder", info: state.currentHolder });
+    const ids = new Map<string, Set<bigint>>();
+    for (const { owner, info } of infos) {
+      const htlcs: TrackedHtlc[] = info.htlcs.map((h) => {
+        const offeredByUs = (owner === "holder") === (h.direction === "offered");
+        const full = `${offeredByUs ? "o" : "r"}:${bytesToHex(h.paymentHash)}:${h.amountMsat}:${h.cltvExpiry}`;
+        let set = ids.get(full);
+        if (set === undefined) ids.set(full, (set = new Set()));
+        set.add(h.id);
+        if (offeredByUs && h.id >= this.#nextOfferedId) this.#nextOfferedId = h.id + 1n;
+        if (!offeredByUs && h.id >= this.#nextReceivedId) this.#nextReceivedId = h.id + 1n;
+        return { id: h.id, offeredByUs, amountMsat: h.amountMsat, paymentHash: h.paymentHash };
+      });
+      const holder = owner === "holder";
+      // The later entry of an owner wins (the current counterparty commitment after the previous).
+      this.#tracked.set(owner, {
+        ours: holder ? info.toOwnerMsat : info.toOtherMsat,
+        theirs: holder ? info.toOtherMsat : info.toOwnerMsat,
+        htlcs,
+      });
+      const n = info.commitmentNumber;
+      if (holder) this.holderByTxid.set(bytesToHex(info.txid), n);
+      else {
+        this.counterpartyByPoint.set(bytesToHex(info.perCommitmentPoint), n);
+        this.counterpartyByTxid.set(bytesToHex(info.txid), n);
+      }
+    }
+    // Ids were handed out in increasing order: the k-th equal HTLC gets the k-th smallest id.
+    for (const [full, set] of ids)
+      this.#htlcIds.set(
+        full,
+        [...set].sort((a, b) => (a < b ? -1 : 1)),
+      );
+  }
+
+  /** Every payment hash of an HTLC in the tracked commitments. */
+  trackedHashes(): Uint8Array[] {
+    return [...this.#tracked.values()].flatMap((t) => t.htlcs.map((h) => h.paymentHash));
   }
 
   /** Warden's ChannelSetup; push is what the first commitment gives the non-funder. */

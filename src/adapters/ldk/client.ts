@@ -114,9 +114,14 @@ export class WardenHost {
     });
   }
 
-  /** Stops the host thread. */
+  /** Closes the host's Store (every commit already done) and stops the host thread. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    try {
+      await this.request("closeStore");
+    } catch {
+      // The store is closed or the host is gone: nothing more to flush.
+    }
     this.#closed = true;
     this.#sync.close();
     this.#async.close();

@@ -42,6 +42,8 @@ export type HostOp =
   | "approveInvoice"
   | "approveKeysend"
   | "addPreimage"
+  | "preimages"
+  | "closeStore"
   | "pendingApprovals"
   | "answerApproval"
   | "ecdh"

@@ -143,6 +143,17 @@ async function main(): Promise<void> {
         return node.approveKeysend(args[0] as Uint8Array, args[1] as Uint8Array, args[2] as bigint);
       case "addPreimage":
         return node.addPreimage(args[0] as Uint8Array);
+      case "preimages": {
+        // The preimages the payments ledger holds (Store) for these hashes, in their order.
+        const out: Uint8Array[] = [];
+        for (const h of args[0] as Uint8Array[]) {
+          const pre = node.payments.record(h)?.preimage;
+          if (pre !== undefined) out.push(pre);
+        }
+        return out;
+      }
+      case "closeStore":
+        return store.close();
       case "pendingApprovals":
         return queue === undefined ? [] : queue.pending();
       case "answerApproval":

@@ -19,6 +19,8 @@ import { PolicyError } from "../../policy/errors.js";
 import type { CommitmentSignatures, SignedInput, SignedTransaction } from "../../signer/channel.js";
 import type { MutualCloseProposal } from "../../policy/rules/mutual-close.js";
 import { bytesToHex, equalBytes } from "../../util/bytes.js";
+import { commitmentIndexFromNumber } from "../../bolt3/commitment-number.js";
+import { ShachainStore } from "../../bolt3/shachain-store.js";
 import { ChannelRecord, readChannelParams } from "./channel-record.js";
 import { WardenHost } from "./client.js";
 import type { BatchEntry, HostInfo, HostSpec, HostWalletKey } from "./host-protocol.js";
@@ -439,10 +441,19 @@ export class WardenLdkSigner {
           return this.#refusingSigner(keysId);
         }
       },
-      read_chan_signer: () => {
-        this.#log("warden: read_chan_signer: LDK signer serialization is not used");
-        return ldk.Result_EcdsaChannelSignerDecodeErrorZ.constructor_err(
-          ldk.DecodeError.constructor_invalid_value(),
+      read_chan_signer: (bytes) => {
+        // LDK 0.1 neither writes channel signers nor calls this for objects it wrote (it
+        // re-derives them with derive_channel_signer and the channel_keys_id): it is only
+        // reached for a signer reference in Warden's own format (encodeChannelSignerRef).
+        const ref = decodeChannelSignerRef(bytes);
+        if (ref === undefined) {
+          this.#log("warden: read_chan_signer: not a Warden channel signer reference");
+          return ldk.Result_EcdsaChannelSignerDecodeErrorZ.constructor_err(
+            ldk.DecodeError.constructor_invalid_value(),
+          );
+        }
+        return ldk.Result_EcdsaChannelSignerDecodeErrorZ.constructor_ok(
+          impl.derive_channel_signer(ref.valueSat, ref.keysId),
         );
       },
       get_destination_script: () =>
@@ -461,13 +472,31 @@ export class WardenLdkSigner {
     return sp;
   }
 
-  /** The record of a channel, created (with Warden's channel) on first use. */
+  /**
+   * The record of a channel, created (with Warden's channel) on first use. After a restart
+   * (LDK re-derives the signers of the channels it read back) Warden already has the channel
+   * in its Store: the record is rebuilt from that state (ChannelRecord.restore) and the
+   * preimages of its HTLCs from Warden's payments ledger, so nothing the adapter tracks lives
+   * only in this process's memory.
+   */
   #record(valueSat: bigint, keysId: Uint8Array): ChannelRecord {
     const id = bytesToHex(keysId);
     let rec = this.#records.get(id);
     if (rec === undefined) {
-      const basepoints = this.host.call<ChannelBasepoints>("newChannel", id);
+      const [basepoints, state] = this.host.call<[ChannelBasepoints, ChannelState]>("batch", [
+        { op: "newChannel", args: [id] },
+        { op: "state", args: [id] },
+      ]);
       rec = new ChannelRecord(keysId, valueSat, basepoints);
+      if (state.setup !== undefined) {
+        rec.restore(state);
+        const hashes = rec.trackedHashes();
+        if (hashes.length > 0) {
+          for (const p of this.host.call<Uint8Array[]>("preimages", hashes)) {
+            this.#preimages.set(bytesToHex(sha256(p)), p);
+          }
+        }
+      }
       this.#records.set(id, rec);
     }
     return rec;
@@ -832,11 +861,25 @@ export class WardenLdkSigner {
     return signature;
   }
 
-  /** The counterparty commitment number whose revealed secret is `secret`. */
+  /**
+   * The counterparty commitment number whose revealed secret is `secret`: from the points of
+   * the commitments signed in this process, else (e.g. after a restart) by searching the
+   * revocation secrets Warden stored (its shachain) from the newest revoked commitment down.
+   */
   #revokedNumber(rec: ChannelRecord, secret: Uint8Array): number {
     const n = rec.counterpartyByPoint.get(bytesToHex(publicKey(secret)));
-    if (n === undefined) throw new Error("ldk: secret of an unknown counterparty commitment");
-    return n;
+    if (n !== undefined) return n;
+    const state = this.channelState(rec.id);
+    const chain = ShachainStore.fromBytes(state.counterpartySecrets);
+    for (let k = state.counterpartyRevokedThrough; k >= 0; k--) {
+      const index = commitmentIndexFromNumber(k);
+      if (!chain.hasSecret(index)) break;
+      if (equalBytes(chain.getSecret(index), secret)) {
+        rec.counterpartyByPoint.set(bytesToHex(publicKey(secret)), k);
+        return k;
+      }
+    }
+    throw new Error("ldk: secret of an unknown counterparty commitment");
   }
 
   /** Outputs spent by every input of `tx` (the signed input's from `known` when given). */
@@ -978,6 +1021,33 @@ export class WardenLdkSigner {
     if (rec === undefined) throw new Error("ldk: output of an unknown channel");
     return rec;
   }
+}
+
+const SIGNER_REF_MAGIC = Uint8Array.of(0x57, 0x4c, 0x44, 0x4b, 0x01); // "WLDK" v1
+
+/**
+ * A reference to a Warden channel signer (magic, channel value, channel_keys_id; no secret):
+ * what read_chan_signer accepts. Keys and state come from the seed and Warden's Store.
+ */
+export function encodeChannelSignerRef(valueSat: bigint, keysId: Uint8Array): Uint8Array {
+  if (keysId.length !== 32) throw new Error("a channel_keys_id is 32 bytes");
+  const out = new Uint8Array(SIGNER_REF_MAGIC.length + 8 + 32);
+  out.set(SIGNER_REF_MAGIC, 0);
+  new DataView(out.buffer).setBigUint64(SIGNER_REF_MAGIC.length, valueSat, false);
+  out.set(keysId, SIGNER_REF_MAGIC.length + 8);
+  return out;
+}
+
+/** Decodes encodeChannelSignerRef's bytes (undefined unless exactly that format). */
+export function decodeChannelSignerRef(
+  bytes: Uint8Array,
+): { valueSat: bigint; keysId: Uint8Array } | undefined {
+  const m = SIGNER_REF_MAGIC.length;
+  if (bytes.length !== m + 8 + 32 || !equalBytes(bytes.subarray(0, m), SIGNER_REF_MAGIC)) {
+    return undefined;
+  }
+  const valueSat = new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(m, false);
+  return { valueSat, keysId: Uint8Array.from(bytes.subarray(m + 8)) };
 }
 
 function txOutOf(o: ldk.TxOut): TxOut {

@@ -63,6 +63,20 @@ export interface SimNodeOptions {
   toSelfDelay?: number;
   /** Print LDK log lines at or above this level (default: errors only). */
   logLevel?: ldk.Level;
+  /** Restart from what a previous run of this node persisted (SimNode.persisted()). */
+  restore?: PersistedNode;
+}
+
+/** A node stopped by SimNetwork.stopNode. */
+export interface StoppedNode {
+  persisted: PersistedNode;
+  peers: SimNode[];
+}
+
+/** What LDK persists for a node: its ChannelManager and every ChannelMonitor, serialized. */
+export interface PersistedNode {
+  manager: Uint8Array;
+  monitors: Uint8Array[];
 }
 
 /** One LDK node. */
@@ -91,6 +105,8 @@ export class SimNode {
   /** Every transaction this node broadcast. */
   readonly broadcasts: Tx[] = [];
   readonly keep: unknown[] = [];
+  /** The latest serialized ChannelMonitor of each channel (funding outpoint hex), as persisted. */
+  readonly #monitors = new Map<string, Uint8Array>();
 
   constructor(net: SimNetwork, opts: SimNodeOptions) {
     this.name = opts.name;
@@ -115,11 +131,14 @@ export class SimNode {
         }
       },
     });
+    // Persisted synchronously (as a durable store would before answering Completed).
+    const persist = (o: ldk.OutPoint, m: ldk.ChannelMonitor): ldk.ChannelMonitorUpdateStatus => {
+      this.#monitors.set(`${bytesToHex(o.get_txid())}:${o.get_index()}`, m.write());
+      return ldk.ChannelMonitorUpdateStatus.LDKChannelMonitorUpdateStatus_Completed;
+    };
     const persister = ldk.Persist.new_impl({
-      persist_new_channel: () =>
-        ldk.ChannelMonitorUpdateStatus.LDKChannelMonitorUpdateStatus_Completed,
-      update_persisted_channel: () =>
-        ldk.ChannelMonitorUpdateStatus.LDKChannelMonitorUpdateStatus_Completed,
+      persist_new_channel: (o, m) => persist(o, m),
+      update_persisted_channel: (o, _u, m) => persist(o, m),
       archive_persisted_channel: () => undefined,
     });
     this.chainMonitor = ldk.ChainMonitor.constructor_new(
@@ -181,20 +200,58 @@ export class SimNode {
       ldk.Network.LDKNetwork_Regtest,
       ldk.BestBlock.constructor_new(tip.hash, tip.height),
     );
-    this.cm = ldk.ChannelManager.constructor_new(
-      fee,
-      this.chainMonitor.as_Watch(),
-      broadcaster,
-      router.as_Router(),
-      msgRouter.as_MessageRouter(),
-      logger,
-      entropy,
-      nodeSigner,
-      this.signerProvider,
-      config,
-      params,
-      now,
-    );
+    if (opts.restore === undefined) {
+      this.cm = ldk.ChannelManager.constructor_new(
+        fee,
+        this.chainMonitor.as_Watch(),
+        broadcaster,
+        router.as_Router(),
+        msgRouter.as_MessageRouter(),
+        logger,
+        entropy,
+        nodeSigner,
+        this.signerProvider,
+        config,
+        params,
+        now,
+      );
+    } else {
+      // LDK's restart: monitors first (their signers re-derived through the SignerProvider),
+      // then the ChannelManager with them, then the monitors handed to the ChainMonitor.
+      const monitors = opts.restore.monitors.map((bytes) =>
+        ok<ldk.TwoTuple_ThirtyTwoBytesChannelMonitorZ>(
+          ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelMonitorZ_read(
+            bytes,
+            entropy,
+            this.signerProvider,
+          ),
+          "ChannelMonitor read",
+        ).get_b(),
+      );
+      this.cm = ok<ldk.TwoTuple_ThirtyTwoBytesChannelManagerZ>(
+        ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelManagerZ_read(
+          opts.restore.manager,
+          entropy,
+          nodeSigner,
+          this.signerProvider,
+          fee,
+          this.chainMonitor.as_Watch(),
+          broadcaster,
+          router.as_Router(),
+          msgRouter.as_MessageRouter(),
+          logger,
+          config,
+          monitors,
+        ),
+        "ChannelManager read",
+      ).get_b();
+      for (const m of monitors) {
+        ok(
+          this.chainMonitor.as_Watch().watch_channel(m.get_funding_txo().get_a(), m),
+          "watch_channel",
+        );
+      }
+    }
     const ign = ldk.IgnoringMessageHandler.constructor_new();
     this.pm = ldk.PeerManager.constructor_new(
       this.cm.as_ChannelMessageHandler(),
@@ -219,6 +276,11 @@ export class SimNode {
       msgRouter,
       ign,
     );
+  }
+
+  /** What LDK persisted: the ChannelManager serialized now and the latest monitors. */
+  persisted(): PersistedNode {
+    return { manager: this.cm.write(), monitors: [...this.#monitors.values()] };
   }
 
   /** Usable channels with `peer` (or all). */
@@ -273,6 +335,34 @@ export class SimNetwork {
     const n = new SimNode(this, opts);
     this.nodes.push(n);
     n.warden?.setChainHeight(this.chain.height);
+    return n;
+  }
+
+  /**
+   * Stops `old`: its links are dropped and what LDK persisted (its ChannelManager serialized
+   * now, its latest monitors) is returned with its peers; the node gets no more blocks.
+   */
+  stopNode(old: SimNode): StoppedNode {
+    this.pump();
+    const persisted = old.persisted();
+    const peers: SimNode[] = [];
+    for (const l of this.links.filter((x) => x.a === old || x.b === old)) {
+      this.links.splice(this.links.indexOf(l), 1);
+      l.a.pm.socket_disconnected(l.da);
+      l.b.pm.socket_disconnected(l.db);
+      peers.push(l.a === old ? l.b : l.a);
+    }
+    this.nodes.splice(this.nodes.indexOf(old), 1);
+    this.pump();
+    return { persisted, peers };
+  }
+
+  /** Starts a stopped node again from its persisted bytes with `opts` and reconnects its peers. */
+  restartNode(stopped: StoppedNode, opts: Omit<SimNodeOptions, "restore">): SimNode {
+    const n = new SimNode(this, { ...opts, restore: stopped.persisted });
+    this.nodes.push(n);
+    n.warden?.setChainHeight(this.chain.height);
+    for (const p of stopped.peers) this.connect(n, p);
     return n;
   }
 
