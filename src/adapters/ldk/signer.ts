@@ -19,7 +19,11 @@ import { PolicyError } from "../../policy/errors.js";
 import type { CommitmentSignatures, SignedInput, SignedTransaction } from "../../signer/channel.js";
 import type { MutualCloseProposal } from "../../policy/rules/mutual-close.js";
 import { bytesToHex, equalBytes } from "../../util/bytes.js";
-import { commitmentIndexFromNumber } from "../../bolt3/commitment-number.js";
+import {
+  commitmentIndexFromNumber,
+  commitmentNumberFromTx,
+  commitmentObscuringFactor,
+} from "../../bolt3/commitment-number.js";
 import { ShachainStore } from "../../bolt3/shachain-store.js";
 import { ChannelRecord, readChannelParams } from "./channel-record.js";
 import { WardenHost } from "./client.js";
@@ -940,7 +944,9 @@ export class WardenLdkSigner {
           witnessWeight: 1 + 1 + 73 + 1 + 1 + 1 + 100,
           source: (state) => {
             const n = state.holderCommitmentBroadcast ?? state.nextHolderCommitNum - 1;
-            const commitTxid = rec.holderByTxid.get(bytesToHex(outpoint.txid));
+            const commitTxid =
+              rec.holderByTxid.get(bytesToHex(outpoint.txid)) ??
+              this.#commitmentNumberOnChain(rec, outpoint.txid);
             if (commitTxid !== undefined)
               return { kind: "holder-to-local", commitmentNumber: commitTxid };
             // The output of one of our HTLC transactions: find the commitment output it spends.
@@ -967,7 +973,9 @@ export class WardenLdkSigner {
           rec,
           witnessWeight: anchors ? 1 + 1 + 73 + 1 + 36 : 1 + 1 + 73 + 1 + 33,
           source: () => {
-            const n = rec.counterpartyByTxid.get(bytesToHex(outpoint.txid));
+            const n =
+              rec.counterpartyByTxid.get(bytesToHex(outpoint.txid)) ??
+              this.#commitmentNumberOnChain(rec, outpoint.txid);
             if (n === undefined) throw new Error("ldk: unknown counterparty commitment");
             return { kind: "counterparty-to-remote", commitmentNumber: n };
           },
@@ -1014,6 +1022,35 @@ export class WardenLdkSigner {
       ...tx,
       inputs: tx.inputs.map((input, k) => ({ ...input, witness: witnesses[k]! })),
     });
+  }
+
+  /**
+   * The commitment number of the channel's commitment transaction `txid` found in the chain
+   * view (it spends the funding outpoint; the number is in its locktime and sequence, under
+   * the channel's obscuring factor): how commitments signed before a restart are recognised.
+   * Either owner's commitment decodes the same way; the caller knows which owner it expects.
+   */
+  #commitmentNumberOnChain(rec: ChannelRecord, txid: Uint8Array): number | undefined {
+    const p = rec.params;
+    const tx = this.#chain?.transaction(txid);
+    const input = tx?.inputs[0];
+    if (p === undefined || tx === undefined || input === undefined || tx.inputs.length !== 1) {
+      return undefined;
+    }
+    const fo = p.fundingOutpoint;
+    if (input.prevout.vout !== fo.vout || !equalBytes(input.prevout.txid, fo.txid)) {
+      return undefined;
+    }
+    const ours = rec.basepoints.paymentBasepoint;
+    const theirs = p.counterpartyBasepoints.paymentBasepoint;
+    const factor = p.isOutbound
+      ? commitmentObscuringFactor(ours, theirs)
+      : commitmentObscuringFactor(theirs, ours);
+    try {
+      return commitmentNumberFromTx(tx.locktime, input.sequence, factor);
+    } catch {
+      return undefined;
+    }
   }
 
   #requireRecord(keysId: Uint8Array): ChannelRecord {

@@ -14,6 +14,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import * as ldk from "lightningdevkit";
+import { parseTx, type Tx, txid } from "../../../src/bitcoin/tx.js";
+import { signatureToDer } from "../../../src/crypto/signature.js";
+import { ecdsaSign } from "../../../src/crypto/secp256k1.js";
+import { ldkKeyDeriver } from "../../../src/keys/ldk.js";
+import { holderInner } from "../../../src/adapters/ldk/ldk-codec.js";
 import { encodeChannelSignerRef, WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
 import { ok, type SimNetwork } from "../../../src/adapters/ldk/sim/network.js";
 import { bytesToHex, equalBytes } from "../../../src/util/bytes.js";
@@ -25,6 +30,7 @@ import {
   paidTo,
   randomP2wpkh,
   sendToInvoice,
+  startWarden,
   verifyReturnedSignature,
   wardenBalanceMsat,
 } from "./e2e-harness.js";
@@ -34,7 +40,7 @@ const OUT_MSAT = 10_000_123n;
 const IN_MSAT = 4_000_456n;
 const HELD_MSAT = 7_000_789n;
 
-/** A Warden signer over the SQLite file `path` with `seed`. */
+/** A Warden signer over the SQLite file `path` with `seed` (`cold` allowlisted, our wallet). */
 function startSqliteWarden(
   net: SimNetwork,
   seed: Uint8Array,
@@ -49,6 +55,7 @@ function startSqliteWarden(
       store: { kind: "sqlite", path },
       config: { network: "regtest", allowlist: [bytesToHex(cold)] },
       approver: "approve-all",
+      walletScripts: [cold],
       chainHeight: net.chain.height,
     },
     {
@@ -186,3 +193,85 @@ for (const anchors of [false, true]) {
     });
   });
 }
+
+describe("LDK e2e (anchors_zero_fee_htlc_tx): justice after a restart", () => {
+  const wardens: WardenLdkSigner[] = [];
+  const dir = mkdtempSync(join(tmpdir(), "warden-ldk-restart-"));
+  after(async () => {
+    for (const w of wardens) await w.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a commitment revoked before the restart is punished after it", async () => {
+    const net = await newNetwork();
+    const wallet = randomP2wpkh();
+    const seed = new Uint8Array(randomBytes(32));
+    const seedB = new Uint8Array(randomBytes(32));
+    const path = join(dir, "warden.sqlite3");
+    const w1 = await startSqliteWarden(net, seed, path, wallet);
+    const wardenB = await startWarden(net, { seed: seedB });
+    wardens.push(w1, wardenB);
+    const anchors = true;
+    let A = net.addNode({ name: "A", signer: { kind: "warden", signer: w1 }, anchors });
+    const B = net.addNode({ name: "B", signer: { kind: "warden", signer: wardenB }, anchors });
+    net.connect(A, B);
+    net.openChannel(A, B, CHANNEL_SAT);
+    const [recA] = w1.channels();
+    const [recB] = wardenB.channels();
+    assert.ok(recA !== undefined && recB !== undefined);
+    keysend(A, B, 400_000_000n);
+    net.pump();
+    const oldN = wardenB.channelState(recB.id).nextHolderCommitNum - 1;
+    const oldHolder = recB.holderCommitments.get(oldN);
+    assert.ok(oldHolder !== undefined);
+    keysend(B, A, 300_000_000n);
+    net.pump();
+    keysend(B, A, 50_000_000n);
+    net.pump();
+    assert.ok(wardenB.channelState(recB.id).holderRevokedThrough >= oldN, "B revoked it");
+    const latestA = w1.channelState(recA.id).currentHolder!.toOwnerMsat / 1000n;
+
+    // Restart A on the same store.
+    const stopped = net.stopNode(A);
+    await w1.close();
+    const w2 = await startSqliteWarden(net, seed, path, wallet);
+    wardens.push(w2);
+    A = net.restartNode(stopped, { name: "A", signer: { kind: "warden", signer: w2 }, anchors });
+    assert.ok(w2.channel(recA.id) !== undefined);
+
+    // B (bypassing its signer) completes and broadcasts its revoked commitment.
+    const inner = holderInner(oldHolder);
+    const keysB = ldkKeyDeriver(seedB, 0n, 0).channelKeys({ channelKeysId: recB.keysId });
+    const fundingA = recA.basepoints.fundingPubkey;
+    const [k1, k2] = [fundingA, recB.basepoints.fundingPubkey].sort((a, b) => Buffer.compare(a, b));
+    const redeem = Uint8Array.from([0x52, 0x21, ...k1!, 0x21, ...k2!, 0x52, 0xae]);
+    const built = inner.trust().built_transaction();
+    const sigB = ecdsaSign(built.get_sighash_all(redeem, CHANNEL_SAT), keysB.fundingSecret);
+    const sigA = oldHolder.get_counterparty_sig();
+    const der = (x: Uint8Array): Uint8Array => Uint8Array.from([...signatureToDer(x), 1]);
+    const revoked: Tx = parseTx(built.get_transaction());
+    const sorted = equalBytes(k1!, fundingA) ? [der(sigA), der(sigB)] : [der(sigB), der(sigA)];
+    revoked.inputs[0]!.witness = [new Uint8Array(0), ...sorted, redeem];
+    net.chain.broadcast(revoked);
+    net.mine(4);
+    assert.ok(net.chain.confirmedAt(txid(revoked)) !== undefined);
+
+    // The restarted A punishes it (Warden finds the commitment by its secret in its store)
+    // and sweeps its to_remote (the commitment recognised on chain by its number).
+    const justice = net.chain
+      .transactionsSince(0)
+      .filter((t) => t.inputs.some((i) => equalBytes(i.prevout.txid, txid(revoked))))
+      .filter((t) => A.broadcasts.some((b) => equalBytes(txid(b), txid(t))));
+    assert.ok(justice.length >= 1, "a justice transaction confirmed");
+    assert.equal(w2.refusals.length, 0, "nothing refused after the restart");
+    net.mine(8);
+    const sweep = net.sweep(A, wallet);
+    assert.ok(sweep !== undefined, "A's to_remote swept");
+    net.mine(1);
+    assert.ok(net.chain.confirmedAt(txid(sweep)) !== undefined);
+    const outOf = (t: Tx): bigint => t.outputs.reduce((x, o) => x + o.value, 0n);
+    const justiceOut = justice.reduce((x, t) => x + outOf(t), 0n);
+    assert.ok(justiceOut + paidTo(sweep, wallet) > latestA, "more than A's latest balance");
+    assert.deepEqual(badSignatures, []);
+  });
+});
