@@ -5,7 +5,9 @@
  * stopped and its store closed) and started again from those bytes with a NEW WardenLdkSigner
  * over the SAME store. The HTLC settles, more payments go both ways, a revoked holder
  * commitment from before the restart is still refused with its rule id, and a cooperative
- * close pays the allowlisted address what Warden's state predicts.
+ * close pays the allowlisted address what Warden's state predicts. Also: a commitment revoked
+ * before a restart is punished after it, and a restart with a stale ChannelManager (monitors
+ * ahead of it) ends in LDK's force close with Warden's current commitment.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -272,6 +274,70 @@ describe("LDK e2e (anchors_zero_fee_htlc_tx): justice after a restart", () => {
     const outOf = (t: Tx): bigint => t.outputs.reduce((x, o) => x + o.value, 0n);
     const justiceOut = justice.reduce((x, t) => x + outOf(t), 0n);
     assert.ok(justiceOut + paidTo(sweep, wallet) > latestA, "more than A's latest balance");
+    assert.deepEqual(badSignatures, []);
+  });
+});
+
+describe("LDK e2e (static_remotekey): restart with a stale ChannelManager", () => {
+  const wardens: WardenLdkSigner[] = [];
+  const dir = mkdtempSync(join(tmpdir(), "warden-ldk-restart-"));
+  after(async () => {
+    for (const w of wardens) await w.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("LDK force-closes from its monitor; Warden signs its current commitment only", async () => {
+    const net = await newNetwork();
+    const cold = randomP2wpkh();
+    const seed = new Uint8Array(randomBytes(32));
+    const path = join(dir, "warden.sqlite3");
+    const w1 = await startSqliteWarden(net, seed, path, cold);
+    wardens.push(w1);
+    const anchors = false;
+    const A = net.addNode({ name: "A", signer: { kind: "warden", signer: w1 }, anchors });
+    const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors });
+    net.connect(A, B);
+    net.openChannel(A, B, CHANNEL_SAT);
+    const [rec1] = w1.channels();
+    assert.ok(rec1 !== undefined);
+    const inv = invoice(B, OUT_MSAT);
+    await w1.approveInvoice(inv.to_str());
+    sendToInvoice(A, inv);
+    net.pump();
+    // The ChannelManager as persisted now; the monitors move on with one more payment.
+    const staleManager = A.persisted().manager;
+    const inv2 = invoice(B, OUT_MSAT);
+    await w1.approveInvoice(inv2.to_str());
+    sendToInvoice(A, inv2);
+    net.pump();
+    assert.equal(A.paymentsSent, 2);
+    const state = w1.channelState(rec1.id);
+    const stopped = net.stopNode(A);
+    stopped.persisted.manager = staleManager;
+    await w1.close();
+    const w2 = await startSqliteWarden(net, seed, path, cold);
+    wardens.push(w2);
+    const A2 = net.restartNode(stopped, {
+      name: "A",
+      signer: { kind: "warden", signer: w2 },
+      anchors,
+    });
+    net.mine(1);
+    const fo = rec1.requireParams().fundingOutpoint;
+    const commitment = net.chain
+      .transactionsSince(0)
+      .find((t) =>
+        t.inputs.some((i) => equalBytes(i.prevout.txid, fo.txid) && i.prevout.vout === fo.vout),
+      );
+    assert.ok(commitment !== undefined, "LDK force-closed with a commitment on chain");
+    // It is Warden's current holder commitment (never a revoked one), signed once.
+    const after = w2.channelState(rec1.id);
+    assert.ok(state.currentHolder !== undefined);
+    assert.equal(bytesToHex(txid(commitment)), bytesToHex(state.currentHolder.txid));
+    assert.equal(after.holderCommitmentBroadcast, state.currentHolder.commitmentNumber);
+    assert.equal(after.holderRevokedThrough, state.holderRevokedThrough);
+    assert.equal(w2.refusals.length, 0);
+    assert.equal(A2.channels(B).length, 0, "the restarted A closed the channel");
     assert.deepEqual(badSignatures, []);
   });
 });
