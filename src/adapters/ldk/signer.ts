@@ -88,6 +88,14 @@ export interface WardenLdkSignerOptions {
   shutdownScript?: Uint8Array;
   /** Called with every commitment and closing signature returned to LDK. */
   onSignature?: (e: SignatureEvent) => void;
+  /**
+   * Revoke holder commitment n−1 in the same round trip that validates n (one host call less
+   * per commitment update). Off by default: LDK persists the monitor update holding n only
+   * after validating it, so a crash in between would leave LDK's monitor with n−1 as its
+   * latest holder commitment while Warden already revoked it (and refuses to sign it for a
+   * force close). Without it the secret is released when LDK asks, after that persist.
+   */
+  earlyRevocation?: boolean;
 }
 
 const SECP_ERR = (): ldk.Result_ECDSASignatureNoneZ =>
@@ -109,6 +117,7 @@ export class WardenLdkSigner {
   readonly #chain: ChainView | undefined;
   readonly #shutdownScript: Uint8Array;
   readonly #onSignature: ((e: SignatureEvent) => void) | undefined;
+  readonly #earlyRevocation: boolean;
   readonly #inboundKey: ldk.ExpandedKey;
   /** Preimages learned and not yet sent to Warden (they go with the next call). */
   #unsentPreimages: Uint8Array[] = [];
@@ -125,6 +134,7 @@ export class WardenLdkSigner {
     this.#log = opts.log ?? ((l) => console.error(l));
     this.#chain = opts.chain;
     this.#onSignature = opts.onSignature;
+    this.#earlyRevocation = opts.earlyRevocation === true;
     this.#shutdownScript =
       opts.shutdownScript ?? Uint8Array.of(0x00, 0x14, ...hash160(info.shutdownPubkey));
     this.#inboundKey = ldk.ExpandedKey.constructor_new(
@@ -810,10 +820,10 @@ export class WardenLdkSigner {
         rec,
         rec.requireParams().isOutbound ? proposal.toOtherMsat : proposal.toOwnerMsat,
       );
-    // After validating n, LDK asks for our points n+1 and n+2 and, answering with
-    // revoke_and_ack, for the secret of n-1 (which Warden releases only once n is validated):
-    // all come back with this call.
-    if (n > 0) rec.revokeAfter = n - 1;
+    // After validating n, LDK asks for our points n+1 and n+2 (they come back with this call)
+    // and, answering with revoke_and_ack once it persisted n, for the secret of n-1 (with
+    // earlyRevocation, also released by this call: see WardenLdkSignerOptions).
+    if (n > 0 && this.#earlyRevocation) rec.revokeAfter = n - 1;
     this.#channelCallPrefetching(rec, [n + 1, n + 2], "validateHolderCommitment", proposal, {
       commitmentSignature: htx.get_counterparty_sig(),
       htlcSignatures: htx.get_counterparty_htlc_sigs(),
