@@ -76,6 +76,7 @@ import {
 } from "../state/onchain-sweep.js";
 import type { PaymentScope } from "../payments/payments.js";
 import type { PaymentsOutcome } from "../policy/rules/payments.js";
+import { planSignSplice, type SpliceRequest } from "../state/splice.js";
 import type { StoreWrite } from "../store/store.js";
 import { equalBytes } from "../util/bytes.js";
 import type { Node } from "./node.js";
@@ -619,6 +620,34 @@ export class Channel {
           tx: built.tx,
         };
       },
+    );
+  }
+
+  /**
+   * Signs (SIGHASH_ALL, compact) our channel input of a splice transaction after the Splicing
+   * rules: the input spends the current funding output, exactly one output is the new funding
+   * (the same 2-of-2), and our balance after the splice conserves our value (rules/splice.ts).
+   * The pending splice (new funding outpoint and value, our balance after) is committed to the
+   * state before the signature leaves; the same request again gets the same signature. Other
+   * inputs (our wallet's) are neither signed nor checked beyond their amounts.
+   */
+  async signSpliceTx(req: SpliceRequest): Promise<Uint8Array> {
+    return this.#run(
+      (state, c) => {
+        const p = planSignSplice(
+          state,
+          {
+            config: this.#node.policy.config,
+            isOurWallet: this.#node.isOurWallet,
+            holderFundingPubkey: this.#keys.basepoints.fundingPubkey,
+          },
+          req,
+          c,
+        );
+        if (p.next !== state) freezeDeep(p.next.pendingSplices);
+        return p;
+      },
+      (p) => ecdsaSign(p.digest, this.#keys.fundingSecret, this.#node.ecdsaOptions),
     );
   }
 

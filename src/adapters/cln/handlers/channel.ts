@@ -125,8 +125,64 @@ export async function handleSetupChannel(ctx: RequestContext): Promise<Uint8Arra
     holderShutdownScript: localShutdown.length > 0 ? localShutdown : undefined,
     counterpartyShutdownScript: remoteShutdown.length > 0 ? remoteShutdown : undefined,
   };
-  await clientChannel(ctx).setup(setup);
+  const channel = clientChannel(ctx);
+  if (channel.state.setup !== undefined && isSpliceSetup(channel.state.setup, setup)) {
+    checkSpliceSetup(channel, setup);
+    return emptyReply(131);
+  }
+  await channel.setup(setup);
   return emptyReply(131);
+}
+
+/**
+ * True when `next` is the setup_channel channeld sends for a splice (update_hsmd_with_splice):
+ * the set-up channel's parameters with another funding outpoint and value, the push field
+ * carrying the other side's relative splice amount, and no upfront shutdown scripts (they
+ * cannot change, so channeld leaves them out).
+ */
+function isSpliceSetup(current: ChannelSetup, next: ChannelSetup): boolean {
+  const sameOutpoint =
+    equalBytes(current.fundingOutpoint.txid, next.fundingOutpoint.txid) &&
+    current.fundingOutpoint.vout === next.fundingOutpoint.vout;
+  const keys = current.counterpartyBasepoints;
+  const nk = next.counterpartyBasepoints;
+  return (
+    !sameOutpoint &&
+    current.channelType === next.channelType &&
+    current.isOutbound === next.isOutbound &&
+    current.holderToSelfDelay === next.holderToSelfDelay &&
+    current.counterpartyToSelfDelay === next.counterpartyToSelfDelay &&
+    equalBytes(keys.fundingPubkey, nk.fundingPubkey) &&
+    equalBytes(keys.revocationBasepoint, nk.revocationBasepoint) &&
+    equalBytes(keys.paymentBasepoint, nk.paymentBasepoint) &&
+    equalBytes(keys.delayedPaymentBasepoint, nk.delayedPaymentBasepoint) &&
+    equalBytes(keys.htlcBasepoint, nk.htlcBasepoint) &&
+    next.holderShutdownScript === undefined &&
+    next.counterpartyShutdownScript === undefined
+  );
+}
+
+/**
+ * A splice's setup_channel changes nothing in Warden: the channel keeps its parameters and
+ * its current funding's rules. If Warden already signed this splice (channeld's initiator
+ * order), the outpoint's value must be the one recorded; before (the accepter order) nothing
+ * is signed yet and hsmd_sign_splice_tx will check the splice tx itself.
+ */
+function checkSpliceSetup(channel: Channel, next: ChannelSetup): void {
+  const s = channel.state;
+  if (s.phase !== "operating" || s.closing !== undefined) {
+    throw new HsmdClientError("cln/bad-request", `cannot splice a channel that is ${s.phase}`);
+  }
+  const o = next.fundingOutpoint;
+  const known = (s.pendingSplices ?? []).find(
+    (p) => equalBytes(p.fundingOutpoint.txid, o.txid) && p.fundingOutpoint.vout === o.vout,
+  );
+  if (known !== undefined && known.channelValueSat !== next.channelValueSat) {
+    throw new HsmdClientError(
+      "cln/bad-request",
+      `the splice's funding output holds ${known.channelValueSat} sat, not ${next.channelValueSat}`,
+    );
+  }
 }
 
 /**
@@ -339,6 +395,30 @@ async function signMutualCloseTx(channel: Channel, tx: Tx): Promise<Uint8Array> 
     throw new HsmdClientError("cln/bad-request", "closing tx differs from Warden's");
   }
   return signed.signature;
+}
+
+/**
+ * hsmd_sign_splice_tx (channeld): Channel.signSpliceTx on the channel input `input_index` of
+ * the splice tx, whose PSBT gives the spent outputs. The remote funding key must be the
+ * channel's (the new funding output is the 2-of-2 of the same keys). Our wallet's inputs are
+ * not signed here: channeld gets them signed through hsmd_sign_withdrawal (signpsbt), as hsmd.
+ */
+export async function handleSignSpliceTx(ctx: RequestContext): Promise<Uint8Array> {
+  const w = ctx.r.bitcoinTx();
+  const remoteFunding = ctx.r.point();
+  const inputIndex = ctx.r.u32();
+  ctx.r.end();
+  const channel = clientChannel(ctx);
+  checkRemoteFundingKey(requireSetup(channel), remoteFunding);
+  if (inputIndex >= w.tx.inputs.length) {
+    throw new HsmdClientError("cln/bad-request", `the splice tx has no input ${inputIndex}`);
+  }
+  const sig = await channel.signSpliceTx({
+    tx: w.tx,
+    spentOutputs: spentOutputs(w),
+    inputIndex,
+  });
+  return new WireWriter(112).bitcoinSignature(sig, SIGHASH_ALL).done();
 }
 
 /**

@@ -1,0 +1,185 @@
+/**
+ * Splicing: the plan for signing our channel input of a splice transaction, and the pending
+ * splice the channel state records before that signature leaves. Pure; no secret here.
+ *
+ * A splice spends the channel's current funding output (a shared input) and creates the new
+ * funding output, the same P2WSH 2-of-2 of both funding keys, with the new channel value.
+ * Inputs that spend our wallet and outputs to our wallet or the allowlist are our side's
+ * on-chain contributions; everything else is the peer's (or foreign). The Splicing rules
+ * (../policy/rules/splice.ts) bound our balance after the splice; the plan records it with the
+ * new funding outpoint and value, so commitments on the new funding can be checked against it.
+ */
+import { p2wsh } from "../bitcoin/outputs.js";
+import { SIGHASH_ALL, segwitV0Sighash } from "../bitcoin/sighash.js";
+import { type OutPoint, type Tx, type TxOut, txid as txidOf, validateTx } from "../bitcoin/tx.js";
+import { fundingScript } from "../bolt3/scripts.js";
+import type { Checker } from "../policy/policy.js";
+import type { PolicyConfig } from "../policy/config.js";
+import { isAllowedDestination, type WalletOracle } from "../policy/rules/destination.js";
+import { checkSplice } from "../policy/rules/splice.js";
+import { equalBytes } from "../util/bytes.js";
+import type { ChannelState } from "./channel-state.js";
+import { StateError } from "./errors.js";
+
+/** A splice we signed our channel input of, not yet known to be final on chain. */
+export interface PendingSplice {
+  /** The splice transaction's txid (internal byte order). */
+  txid: Uint8Array;
+  /** The new funding output. */
+  fundingOutpoint: OutPoint;
+  /** Its value: the channel value after the splice. */
+  channelValueSat: bigint;
+  /** Our balance after the splice (msat, before commitment fee): the least a commitment on the new funding may give us. */
+  holderBalanceMsat: bigint;
+}
+
+/** At most this many splices (a splice and its RBF replacements) may be pending at once. */
+export const MAX_PENDING_SPLICES = 8;
+
+/** What the node asks: our signature on the channel input of `tx`. */
+export interface SpliceRequest {
+  /** The unsigned splice transaction. */
+  tx: Tx;
+  /** The output each input spends, in input order. */
+  spentOutputs: readonly TxOut[];
+  /** Index of the input spending the channel's funding output. */
+  inputIndex: number;
+  /**
+   * Our balance after the splice (msat) when the protocol states it; otherwise the signer
+   * takes the lowest balance that conserves our value (see rules/splice.ts).
+   */
+  holderBalanceMsat?: bigint;
+}
+
+/** What the plan needs besides the state. */
+export interface SpliceContext {
+  config: PolicyConfig;
+  isOurWallet: WalletOracle;
+  /** Our funding pubkey. */
+  holderFundingPubkey: Uint8Array;
+}
+
+/** The next state (the splice recorded) and the BIP 143 digest of our channel input. */
+export interface SplicePlan {
+  next: ChannelState;
+  digest: Uint8Array;
+  splice: PendingSplice;
+}
+
+/** Plans signing the channel input of a splice; violations go to `c`, state errors throw. */
+export function planSignSplice(
+  state: ChannelState,
+  ctx: SpliceContext,
+  req: SpliceRequest,
+  c: Checker,
+): SplicePlan {
+  const setup = state.setup;
+  if (state.phase !== "operating" || setup === undefined) {
+    throw new StateError("state/not-operating", `cannot splice a channel that is ${state.phase}`);
+  }
+  if (state.closing !== undefined) {
+    throw new StateError("state/closing", `the channel is closing (${state.closing})`);
+  }
+  const holder = state.currentHolder;
+  if (holder === undefined) {
+    throw new StateError("state/no-commitment", "no commitment to splice from");
+  }
+  const { tx, spentOutputs: spent, inputIndex } = req;
+  validateTx(tx);
+  if (spent.length !== tx.inputs.length) {
+    throw new StateError("state/bad-request", "need the spent output of every input");
+  }
+  if (!Number.isInteger(inputIndex) || inputIndex < 0 || inputIndex >= tx.inputs.length) {
+    throw new StateError("state/bad-request", `no input ${inputIndex}`);
+  }
+  const script = fundingScript(ctx.holderFundingPubkey, setup.counterpartyBasepoints.fundingPubkey);
+  const fundingSpk = p2wsh(script);
+  const prev = tx.inputs[inputIndex]!.prevout;
+  const channelInput = spent[inputIndex]!;
+  c.check(
+    equalBytes(prev.txid, setup.fundingOutpoint.txid) &&
+      prev.vout === setup.fundingOutpoint.vout &&
+      channelInput.value === setup.channelValueSat &&
+      equalBytes(channelInput.script, fundingSpk),
+    "policy-splice-value-conserved",
+    "the input does not spend the channel's funding output (outpoint, value and script)",
+  );
+
+  const fundingOutputs = tx.outputs.flatMap((o, i) =>
+    equalBytes(o.script, fundingSpk) ? [i] : [],
+  );
+  c.check(
+    fundingOutputs.length === 1,
+    "policy-onchain-output-scriptpubkey",
+    () =>
+      `${fundingOutputs.length} outputs are the 2-of-2 of the channel's funding keys (need exactly one)`,
+  );
+  const newIndex = fundingOutputs[0] ?? -1;
+
+  let ourIn = 0n;
+  let allIn = 0n;
+  let ours = 0;
+  spent.forEach((s, i) => {
+    allIn += s.value;
+    if (i !== inputIndex && ctx.isOurWallet(s.script)) {
+      ourIn += s.value;
+      ours++;
+    }
+  });
+  let ourOut = 0n;
+  let foreignOut = 0n;
+  let allOut = 0n;
+  tx.outputs.forEach((o, i) => {
+    allOut += o.value;
+    if (i === newIndex) return;
+    if (isAllowedDestination(o.script, ctx.config, ctx.isOurWallet)) {
+      ourOut += o.value;
+      ours++;
+    } else {
+      foreignOut += o.value;
+    }
+  });
+  let htlcMsat = 0n;
+  for (const h of holder.htlcs) htlcMsat += h.amountMsat;
+  // Our balance before: the lower of what our latest commitment and the peer's give us (equal
+  // when the channel is quiescent, as a splice requires).
+  const cp = state.currentCounterparty;
+  const before =
+    cp !== undefined && cp.toOtherMsat < holder.toOwnerMsat ? cp.toOtherMsat : holder.toOwnerMsat;
+  const newValue = newIndex >= 0 ? tx.outputs[newIndex]!.value : 0n;
+  const after = checkSplice(
+    {
+      holderBalanceMsat: before,
+      htlcMsat,
+      newChannelValueSat: newValue,
+      ourInputsSat: ourIn,
+      ourOutputsSat: ourOut,
+      weContribute: ours > 0,
+      foreignOutputsSat: foreignOut,
+      feeSat: allIn - allOut,
+      claimedHolderBalanceMsat: req.holderBalanceMsat,
+    },
+    c,
+  );
+
+  const id = txidOf(tx);
+  const splice: PendingSplice = {
+    txid: id,
+    fundingOutpoint: { txid: id, vout: newIndex < 0 ? 0 : newIndex },
+    channelValueSat: newValue,
+    holderBalanceMsat: after,
+  };
+  const pending = state.pendingSplices ?? [];
+  const known = pending.find((p) => equalBytes(p.txid, id));
+  let next: ChannelState = state;
+  if (known === undefined) {
+    if (pending.length >= MAX_PENDING_SPLICES) {
+      throw new StateError("state/too-many-splices", `${pending.length} splices already pending`);
+    }
+    next = { ...state, pendingSplices: [...pending, splice] };
+  } else if (known.holderBalanceMsat !== after) {
+    throw new StateError("state/splice-changed", "this splice was signed with another balance");
+  }
+  const digest = segwitV0Sighash(tx, inputIndex, script, setup.channelValueSat, SIGHASH_ALL);
+  return { next, digest, splice: known ?? splice };
+}

@@ -1,0 +1,319 @@
+/**
+ * hsmd_sign_splice_tx (29) on the real channel of golden scenario 1 (node A), replayed up to
+ * its last revocation before the mutual close (quiescent, no HTLCs). Synthetic splice txs
+ * spend the channel's funding output and create the new funding output (the same 2-of-2):
+ * a splice-in from our wallet and a splice-out to our wallet are signed (the signature checked
+ * by scure + noble, Core Lightning's low-R grind) with the pending splice recorded first; a
+ * splice-out whose value leaves our side to a foreign address and a splice that burns our
+ * balance are refused by their rule, the state unchanged.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { Transaction } from "@scure/btc-signer";
+import { clnChannelId } from "../../../src/adapters/cln/handlers/context.js";
+import { WireWriter } from "../../../src/adapters/cln/handlers/io.js";
+import { Hsmd, HsmdClientError, type HsmdConnection } from "../../../src/adapters/cln/hsmd.js";
+import { chainViewFromJson, parseSession } from "../../../src/adapters/cln/replay.js";
+import { addressToScript } from "../../../src/bitcoin/address.js";
+import { p2wpkh, p2wsh } from "../../../src/bitcoin/outputs.js";
+import { SIGHASH_ALL } from "../../../src/bitcoin/sighash.js";
+import { parseTx, txid as txidOf } from "../../../src/bitcoin/tx.js";
+import { fundingScript } from "../../../src/bolt3/scripts.js";
+import { clnKeyDeriver } from "../../../src/keys/cln.js";
+import type { Channel } from "../../../src/signer/channel.js";
+import { MemoryStore } from "../../../src/store/memory-store.js";
+import { equalBytes, hexToBytes } from "../../../src/util/bytes.js";
+import { goldenDir, hsmSecret } from "../../keys/golden.js";
+import { verifySegwitV0 } from "../../signer/independent.js";
+
+const PEER_B = hexToBytes("039f8601dc4fa2c6e6ddbbe04c4c47178f27d04aaa8d8aa403d1ad31c60e000d63");
+const ALLOWLISTED = "bcrt1qv2ge8mtwgp7w0prhaej5c88v3ljhy30s2afhzw";
+const FOREIGN = hexToBytes("0014" + "22".repeat(20));
+const WALLET_UTXO = hexToBytes("ab".repeat(32));
+
+interface Fixture {
+  hsmd: Hsmd;
+  conns: HsmdConnection[];
+  /** The golden hsmd_setup_channel request and the connection index it came on. */
+  setupRequest: { bytes: Uint8Array; conn: number };
+  client: HsmdConnection;
+  channel: Channel;
+  /** Our balance (msat) and the channel value (sat) before the splice. */
+  ourMsat: bigint;
+  valueSat: bigint;
+  fundingSpk: Uint8Array;
+  witnessScript: Uint8Array;
+  ourFundingPubkey: Uint8Array;
+  wallet: Uint8Array;
+}
+
+/** A's service after its last revocation before the mutual close (seq 253). */
+async function quiescentChannel(): Promise<Fixture> {
+  const msgs = parseSession(readFileSync(new URL("scenario1/A.jsonl", goldenDir), "utf8"));
+  const hsmd = await Hsmd.open({
+    hsmSecret: hsmSecret("A"),
+    store: new MemoryStore(),
+    allowlist: [ALLOWLISTED],
+    chain: chainViewFromJson(readFileSync(new URL("scenario1/chain-txs.json", goldenDir), "utf8")),
+    clock: () => Date.UTC(2026, 10, 23, 22, 0, 0),
+  });
+  const conns = [hsmd.root()];
+  for (const m of msgs) {
+    if (m.seq > 254) break;
+    if (m.dir !== "req") continue;
+    const r = await conns[m.conn.n]!.handle(m.bytes);
+    if (r.newClient !== undefined) conns.push(r.newClient);
+  }
+  const channel = hsmd.node().channel(clnChannelId(PEER_B, 1n));
+  const s = channel.state;
+  assert.equal(s.phase, "operating");
+  assert.equal(s.currentHolder!.htlcs.length, 0);
+  assert.equal(s.currentHolder!.toOwnerMsat, s.currentCounterparty!.toOtherMsat);
+  const setup = s.setup!;
+  const ourFundingPubkey = channel.basepoints.fundingPubkey;
+  const witnessScript = fundingScript(ourFundingPubkey, setup.counterpartyBasepoints.fundingPubkey);
+  const d = clnKeyDeriver(hsmSecret("A"));
+  const setupMsg = msgs.find((m) => m.dir === "req" && m.type === 31)!;
+  return {
+    hsmd,
+    conns,
+    setupRequest: { bytes: setupMsg.bytes, conn: setupMsg.conn.n },
+    client: conns[3]!,
+    channel,
+    ourMsat: s.currentHolder!.toOwnerMsat,
+    valueSat: setup.channelValueSat,
+    fundingSpk: p2wsh(witnessScript),
+    witnessScript,
+    ourFundingPubkey,
+    wallet: p2wpkh(d.walletKey(3).publicKey),
+  };
+}
+
+interface SpliceShape {
+  walletInputSat?: bigint;
+  /** Value the PSBT claims for the channel input (default: the channel value). */
+  channelInputSat?: bigint;
+  newFundingSat: bigint;
+  outputs?: { script: Uint8Array; amount: bigint }[];
+}
+
+/** The splice tx (channel input at index 1 when there is a wallet input) and its request. */
+function splice(
+  f: Fixture,
+  shape: SpliceShape,
+): { tx: Transaction; request: Uint8Array; index: number } {
+  const setup = f.channel.state.setup!;
+  const tx = new Transaction({ version: 2, lockTime: 0 });
+  if (shape.walletInputSat !== undefined) {
+    tx.addInput({
+      txid: WALLET_UTXO,
+      index: 0,
+      sequence: 0xfffffffd,
+      witnessUtxo: { script: f.wallet, amount: shape.walletInputSat },
+    });
+  }
+  tx.addInput({
+    txid: Uint8Array.from(setup.fundingOutpoint.txid).reverse(),
+    index: setup.fundingOutpoint.vout,
+    sequence: 0xfffffffd,
+    witnessUtxo: { script: f.fundingSpk, amount: shape.channelInputSat ?? f.valueSat },
+  });
+  tx.addOutput({ script: f.fundingSpk, amount: shape.newFundingSat });
+  for (const o of shape.outputs ?? []) tx.addOutput(o);
+  const index = shape.walletInputSat !== undefined ? 1 : 0;
+  const w = new WireWriter(29).varBytes32(tx.unsignedTx).varBytes32(tx.toPSBT(0));
+  w.bytes(setup.counterpartyBasepoints.fundingPubkey).u32(index);
+  return { tx, request: w.done(), index };
+}
+
+/** Signs through the channel's client connection; returns the compact signature. */
+async function signSplice(f: Fixture, request: Uint8Array): Promise<Uint8Array> {
+  const reply = (await f.client.handle(request)).message!;
+  assert.equal((reply[0]! << 8) | reply[1]!, 112);
+  // bitcoin_signature: compact 64-byte signature, then the sighash type.
+  assert.equal(reply.length, 2 + 64 + 1);
+  assert.equal(reply[66], SIGHASH_ALL);
+  return reply.slice(2, 66);
+}
+
+function assertVerifies(f: Fixture, tx: Transaction, index: number, sig: Uint8Array): void {
+  const unsigned = parseTx(tx.unsignedTx);
+  assert.ok(
+    verifySegwitV0(
+      unsigned,
+      index,
+      f.witnessScript,
+      f.valueSat,
+      SIGHASH_ALL,
+      sig,
+      f.ourFundingPubkey,
+    ),
+  );
+  // Core Lightning's hsmd grinds to a low R (first byte of r below 0x80).
+  assert.ok(sig[0]! < 0x80);
+}
+
+async function refusal(f: Fixture, request: Uint8Array): Promise<HsmdClientError> {
+  try {
+    await f.client.handle(request);
+  } catch (e) {
+    assert.ok(e instanceof HsmdClientError);
+    return e;
+  }
+  assert.fail("the splice was signed");
+}
+
+test("splice-in from our wallet: signed after the pending splice is recorded; a retry gets the same signature", async () => {
+  const f = await quiescentChannel();
+  const { tx, request, index } = splice(f, {
+    walletInputSat: 100_000n,
+    newFundingSat: f.valueSat + 50_000n,
+    outputs: [{ script: f.wallet, amount: 49_500n }], // change; the fee is 500 sat
+  });
+  const sig = await signSplice(f, request);
+  assertVerifies(f, tx, index, sig);
+  const pending = f.channel.state.pendingSplices!;
+  assert.equal(pending.length, 1);
+  const id = txidOf(parseTx(tx.unsignedTx));
+  assert.ok(equalBytes(pending[0]!.fundingOutpoint.txid, id));
+  assert.equal(pending[0]!.fundingOutpoint.vout, 0);
+  assert.equal(pending[0]!.channelValueSat, f.valueSat + 50_000n);
+  // We put in 100 000, took 49 500 back and paid the whole 500 sat fee: +50 000 sat.
+  assert.equal(pending[0]!.holderBalanceMsat, f.ourMsat + 50_000_000n);
+  // The old funding's state is untouched.
+  assert.equal(f.channel.state.setup!.channelValueSat, f.valueSat);
+  const version = f.channel.version;
+  assert.ok(equalBytes(await signSplice(f, request), sig));
+  assert.equal(f.channel.version, version);
+});
+
+test("splice-out to our wallet and to an allowlisted address: signed, our balance lowered by what left plus the fee", async () => {
+  const f = await quiescentChannel();
+  const allowlisted = addressToScript(ALLOWLISTED, "regtest");
+  const { tx, request, index } = splice(f, {
+    newFundingSat: f.valueSat - 30_400n,
+    outputs: [
+      { script: f.wallet, amount: 20_000n },
+      { script: allowlisted, amount: 10_000n },
+    ],
+  });
+  const sig = await signSplice(f, request);
+  assertVerifies(f, tx, index, sig);
+  const pending = f.channel.state.pendingSplices!;
+  assert.equal(pending.length, 1);
+  assert.equal(pending[0]!.channelValueSat, f.valueSat - 30_400n);
+  assert.equal(pending[0]!.holderBalanceMsat, f.ourMsat - 30_400_000n);
+});
+
+test("policy-splice-out-destination: our balance spliced out to a foreign address is refused, state unchanged", async () => {
+  const f = await quiescentChannel();
+  const theirsSat = f.valueSat - f.ourMsat / 1000n;
+  // More than the peer's whole balance leaves to a foreign output: part of it is ours.
+  const out = theirsSat + 10_000n;
+  const { request } = splice(f, {
+    newFundingSat: f.valueSat - out - 400n,
+    outputs: [{ script: FOREIGN, amount: out }],
+  });
+  const version = f.channel.version;
+  const e = await refusal(f, request);
+  assert.equal(e.code, "cln/policy-refused");
+  assert.deepEqual(e.ruleIds, ["policy-splice-out-destination"]);
+  assert.equal(f.channel.version, version);
+  assert.equal(f.channel.state.pendingSplices, undefined);
+});
+
+test("policy-splice-value-conserved: a splice that burns our balance as fee, or lies about the channel input, is refused", async () => {
+  const f = await quiescentChannel();
+  const theirsSat = f.valueSat - f.ourMsat / 1000n;
+  const version = f.channel.version;
+  // No outputs of ours and nothing added by us, yet the channel shrinks by more than the peer has.
+  const burn = splice(f, { newFundingSat: f.valueSat - theirsSat - 5_000n });
+  const e1 = await refusal(f, burn.request);
+  assert.equal(e1.code, "cln/policy-refused");
+  assert.deepEqual(e1.ruleIds, ["policy-splice-value-conserved"]);
+  // The PSBT claims a larger channel input than the channel's value.
+  const lie = splice(f, {
+    walletInputSat: 100_000n,
+    channelInputSat: f.valueSat + 1_000n,
+    newFundingSat: f.valueSat + 50_000n,
+    outputs: [{ script: f.wallet, amount: 49_500n }],
+  });
+  const e2 = await refusal(f, lie.request);
+  assert.deepEqual(e2.ruleIds, ["policy-splice-value-conserved"]);
+  assert.equal(f.channel.version, version);
+  assert.equal(f.channel.state.pendingSplices, undefined);
+});
+
+test("a splice without the new funding output, or with another remote funding key, is refused", async () => {
+  const f = await quiescentChannel();
+  const noFunding = splice(f, {
+    newFundingSat: f.valueSat - 1_000n,
+    outputs: [],
+  });
+  // Replace the new funding output's script by a foreign one in the request.
+  const tx = Transaction.fromRaw(noFunding.tx.unsignedTx);
+  const t2 = new Transaction({ version: 2, lockTime: 0 });
+  const setup = f.channel.state.setup!;
+  t2.addInput({
+    txid: Uint8Array.from(setup.fundingOutpoint.txid).reverse(),
+    index: setup.fundingOutpoint.vout,
+    witnessUtxo: { script: f.fundingSpk, amount: f.valueSat },
+  });
+  t2.addOutput({ script: FOREIGN, amount: tx.getOutput(0).amount! });
+  const w = new WireWriter(29).varBytes32(t2.unsignedTx).varBytes32(t2.toPSBT(0));
+  w.bytes(setup.counterpartyBasepoints.fundingPubkey).u32(0);
+  const e = await refusal(f, w.done());
+  assert.ok(e.ruleIds.includes("policy-onchain-output-scriptpubkey"), e.message);
+  const w2 = new WireWriter(29).varBytes32(t2.unsignedTx).varBytes32(t2.toPSBT(0));
+  w2.bytes(f.ourFundingPubkey).u32(0);
+  assert.equal((await refusal(f, w2.done())).code, "cln/bad-request");
+  assert.equal(f.channel.state.pendingSplices, undefined);
+});
+
+/** channeld's setup_channel for a splice: the golden one with another outpoint, value and push. */
+function spliceSetup(f: Fixture, txid: Uint8Array, vout: number, valueSat: bigint): Uint8Array {
+  const b = Uint8Array.from(f.setupRequest.bytes);
+  const dv = new DataView(b.buffer);
+  dv.setBigUint64(3, valueSat, false);
+  dv.setBigUint64(11, 0n, false);
+  b.set(txid, 19);
+  dv.setUint16(51, vout, false);
+  return b;
+}
+
+test("setup_channel for a splice is answered before (accepter order) and after (initiator order) the splice is signed", async () => {
+  const f = await quiescentChannel();
+  const conn = f.conns[f.setupRequest.conn]!;
+  const version = f.channel.version;
+  // Accepter order: channeld announces the new funding before asking for the splice signature.
+  const early = await conn.handle(spliceSetup(f, hexToBytes("cd".repeat(32)), 1, f.valueSat + 1n));
+  assert.equal((early.message![0]! << 8) | early.message![1]!, 131);
+  assert.equal(f.channel.version, version);
+  // Initiator order: the splice is signed first, then announced with its outpoint and value.
+  const { tx, request } = splice(f, {
+    walletInputSat: 100_000n,
+    newFundingSat: f.valueSat + 50_000n,
+    outputs: [{ script: f.wallet, amount: 49_500n }],
+  });
+  await signSplice(f, request);
+  const id = txidOf(parseTx(tx.unsignedTx));
+  const after = f.channel.version;
+  const ok = await conn.handle(spliceSetup(f, id, 0, f.valueSat + 50_000n));
+  assert.equal((ok.message![0]! << 8) | ok.message![1]!, 131);
+  assert.equal(f.channel.version, after);
+  assert.equal(f.channel.state.setup!.channelValueSat, f.valueSat);
+  // The same outpoint with another value contradicts the signed splice.
+  let caught: unknown;
+  try {
+    await conn.handle(spliceSetup(f, id, 0, f.valueSat + 60_000n));
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof HsmdClientError);
+  assert.equal(caught.code, "cln/bad-request");
+  // A setup that changes anything else is still refused (the channel is set up).
+  const other = spliceSetup(f, id, 0, f.valueSat + 50_000n);
+  other[2] = other[2] === 1 ? 0 : 1;
+  await assert.rejects(conn.handle(other), HsmdClientError);
+});
