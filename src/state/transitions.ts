@@ -224,6 +224,9 @@ export function planValidateHolderCommitment(
         ctx.obscuringFactor,
         proposal,
       );
+      // The same content on another transaction (e.g. a splice's new funding) is no retry.
+      if (proposal.tx !== undefined)
+        checkProposedCommitmentTx("holder", proposal.tx, commitment, c);
       return { next: state, commitment, retry: true };
     }
     c.fail("policy-commitment-retry-same", `holder commitment ${n} repeated with other content`);
@@ -397,6 +400,10 @@ export function planSignCounterpartyCommitment(
         ctx.obscuringFactor,
         proposal,
       );
+      // The same content on another transaction (e.g. a splice's new funding) is no retry.
+      if (proposal.tx !== undefined) {
+        checkProposedCommitmentTx("counterparty", proposal.tx, commitment, c);
+      }
       return { next: state, commitment, retry: true };
     }
     c.fail("policy-commitment-retry-same", `counterparty commitment ${n} was already signed`);

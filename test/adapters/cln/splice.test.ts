@@ -21,6 +21,8 @@ import { SIGHASH_ALL } from "../../../src/bitcoin/sighash.js";
 import { parseTx, txid as txidOf } from "../../../src/bitcoin/tx.js";
 import { fundingScript } from "../../../src/bolt3/scripts.js";
 import { clnKeyDeriver } from "../../../src/keys/cln.js";
+import { parsePolicyFilter, type PolicyFilter } from "../../../src/policy/filter.js";
+import { PolicyError } from "../../../src/policy/errors.js";
 import type { Channel } from "../../../src/signer/channel.js";
 import { MemoryStore } from "../../../src/store/memory-store.js";
 import { equalBytes, hexToBytes } from "../../../src/util/bytes.js";
@@ -49,7 +51,7 @@ interface Fixture {
 }
 
 /** A's service after its last revocation before the mutual close (seq 253). */
-async function quiescentChannel(): Promise<Fixture> {
+async function quiescentChannel(policyFilter?: PolicyFilter): Promise<Fixture> {
   const msgs = parseSession(readFileSync(new URL("scenario1/A.jsonl", goldenDir), "utf8"));
   const hsmd = await Hsmd.open({
     hsmSecret: hsmSecret("A"),
@@ -57,6 +59,7 @@ async function quiescentChannel(): Promise<Fixture> {
     allowlist: [ALLOWLISTED],
     chain: chainViewFromJson(readFileSync(new URL("scenario1/chain-txs.json", goldenDir), "utf8")),
     clock: () => Date.UTC(2026, 10, 23, 22, 0, 0),
+    ...(policyFilter ? { policyFilter } : {}),
   });
   const conns = [hsmd.root()];
   for (const m of msgs) {
@@ -316,4 +319,101 @@ test("setup_channel for a splice is answered before (accepter order) and after (
   const other = spliceSetup(f, id, 0, f.valueSat + 50_000n);
   other[2] = other[2] === 1 ? 0 : 1;
   await assert.rejects(conn.handle(other), HsmdClientError);
+});
+
+/** The parsed tx and spent outputs of a splice, for Channel.signSpliceTx directly. */
+function spliceRequest(f: Fixture, shape: SpliceShape) {
+  const { tx, index } = splice(f, shape);
+  const spentOutputs = Array.from({ length: tx.inputsLength }, (_, i) => {
+    const u = tx.getInput(i).witnessUtxo!;
+    return { script: u.script, value: u.amount };
+  });
+  return { tx: parseTx(tx.unsignedTx), spentOutputs, inputIndex: index };
+}
+
+test("Channel.signSpliceTx with a stated balance: below the floor is policy-splice-out-destination, above the ceiling policy-splice-value-conserved", async () => {
+  const f = await quiescentChannel();
+  const shape: SpliceShape = {
+    walletInputSat: 100_000n,
+    newFundingSat: f.valueSat + 50_000n,
+    outputs: [{ script: f.wallet, amount: 49_500n }],
+  };
+  // Floor: before + 100 000 − 49 500 − 500 (fee) sat; ceiling: before + 50 500 sat.
+  const floor = f.ourMsat + 50_000_000n;
+  const ceiling = f.ourMsat + 50_500_000n;
+  const cases: [bigint, string | null][] = [
+    [floor - 1n, "policy-splice-out-destination"],
+    [ceiling + 1n, "policy-splice-value-conserved"],
+    [ceiling, null],
+  ];
+  for (const [holderBalanceMsat, rule] of cases) {
+    const req = { ...spliceRequest(f, shape), holderBalanceMsat };
+    if (rule === null) {
+      const sig = await f.channel.signSpliceTx(req);
+      assert.equal(sig.length, 64);
+      assert.equal(f.channel.state.pendingSplices![0]!.holderBalanceMsat, ceiling);
+    } else {
+      const version = f.channel.version;
+      await assert.rejects(
+        f.channel.signSpliceTx(req),
+        (e: unknown) =>
+          e instanceof PolicyError && e.violations.map((v) => v.ruleId).join() === rule,
+      );
+      assert.equal(f.channel.version, version);
+      assert.equal(f.channel.state.pendingSplices, undefined);
+    }
+  }
+});
+
+test("policy-splice-out-destination is a limit: demoted by the operator, the foreign splice-out is signed", async () => {
+  const f = await quiescentChannel({ demote: ["policy-splice-out-destination"] });
+  const out = f.valueSat - f.ourMsat / 1000n + 10_000n;
+  const { tx, request, index } = splice(f, {
+    newFundingSat: f.valueSat - out - 400n,
+    outputs: [{ script: FOREIGN, amount: out }],
+  });
+  const sig = await signSplice(f, request);
+  assertVerifies(f, tx, index, sig);
+  assert.equal(f.channel.state.pendingSplices!.length, 1);
+  // policy-splice-value-conserved is a format rule: it cannot be demoted.
+  assert.deepEqual(parsePolicyFilter(["policy-splice-out-destination"]).demote, [
+    "policy-splice-out-destination",
+  ]);
+  assert.throws(
+    () => parsePolicyFilter(["policy-splice-value-conserved"]),
+    /policy-splice-value-conserved/,
+  );
+});
+
+test("not yet supported: a commitment on the pending splice's new funding is refused (not answered as a retry of the old funding's)", async () => {
+  const f = await quiescentChannel();
+  const { tx, request } = splice(f, {
+    walletInputSat: 100_000n,
+    newFundingSat: f.valueSat + 50_000n,
+    outputs: [{ script: f.wallet, amount: 49_500n }],
+  });
+  await signSplice(f, request);
+  // channeld's sign_remote_commitment_tx for the current number, on the new funding: the golden
+  // request of the current counterparty commitment with its input moved to the new outpoint.
+  const msgs = parseSession(readFileSync(new URL("scenario1/A.jsonl", goldenDir), "utf8"));
+  const last = msgs.filter((m) => m.dir === "req" && m.type === 19 && m.seq < 254).at(-1)!;
+  const setup = f.channel.state.setup!;
+  const hex = Buffer.from(last.bytes).toString("hex");
+  const oldOut = Buffer.from(setup.fundingOutpoint.txid).toString("hex");
+  const newOut = Buffer.from(txidOf(parseTx(tx.unsignedTx))).toString("hex");
+  assert.ok(hex.includes(oldOut));
+  const moved = hexToBytes(hex.split(oldOut).join(newOut));
+  const version = f.channel.version;
+  // The unchanged request is a retry and gets the golden signature again.
+  const again = await f.conns[last.conn.n]!.handle(last.bytes);
+  assert.ok(again.message !== null);
+  let caught: unknown;
+  try {
+    await f.conns[last.conn.n]!.handle(moved);
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof HsmdClientError);
+  assert.deepEqual(caught.ruleIds, ["policy-commitment-input-match-funding"]);
+  assert.equal(f.channel.version, version);
 });
