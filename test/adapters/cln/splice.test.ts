@@ -36,6 +36,7 @@ const WALLET_UTXO = hexToBytes("ab".repeat(32));
 
 interface Fixture {
   hsmd: Hsmd;
+  store: MemoryStore;
   conns: HsmdConnection[];
   /** The golden hsmd_setup_channel request and the connection index it came on. */
   setupRequest: { bytes: Uint8Array; conn: number };
@@ -53,9 +54,10 @@ interface Fixture {
 /** A's service after its last revocation before the mutual close (seq 253). */
 async function quiescentChannel(policyFilter?: PolicyFilter): Promise<Fixture> {
   const msgs = parseSession(readFileSync(new URL("scenario1/A.jsonl", goldenDir), "utf8"));
+  const store = new MemoryStore();
   const hsmd = await Hsmd.open({
     hsmSecret: hsmSecret("A"),
-    store: new MemoryStore(),
+    store,
     allowlist: [ALLOWLISTED],
     chain: chainViewFromJson(readFileSync(new URL("scenario1/chain-txs.json", goldenDir), "utf8")),
     clock: () => Date.UTC(2026, 10, 23, 22, 0, 0),
@@ -80,6 +82,7 @@ async function quiescentChannel(policyFilter?: PolicyFilter): Promise<Fixture> {
   const setupMsg = msgs.find((m) => m.dir === "req" && m.type === 31)!;
   return {
     hsmd,
+    store,
     conns,
     setupRequest: { bytes: setupMsg.bytes, conn: setupMsg.conn.n },
     client: conns[3]!,
@@ -416,4 +419,24 @@ test("not yet supported: a commitment on the pending splice's new funding is ref
   assert.ok(caught instanceof HsmdClientError);
   assert.deepEqual(caught.ruleIds, ["policy-commitment-input-match-funding"]);
   assert.equal(f.channel.version, version);
+});
+
+test("the pending splice is in the stored state: a restarted service answers the same request identically, writing nothing", async () => {
+  const f = await quiescentChannel();
+  const { request } = splice(f, {
+    newFundingSat: f.valueSat - 20_400n,
+    outputs: [{ script: f.wallet, amount: 20_000n }],
+  });
+  const sig = await signSplice(f, request);
+  const msgs = parseSession(readFileSync(new URL("scenario1/A.jsonl", goldenDir), "utf8"));
+  const restarted = await Hsmd.open({ hsmSecret: hsmSecret("A"), store: f.store });
+  const root = restarted.root();
+  await root.handle(msgs.find((m) => m.type === 11)!.bytes);
+  const channel = restarted.node().channel(clnChannelId(PEER_B, 1n));
+  assert.deepEqual(channel.state.pendingSplices, f.channel.state.pendingSplices);
+  const version = channel.version;
+  const client = restarted.connect(f.client.context);
+  const reply = (await client.handle(request)).message!;
+  assert.ok(equalBytes(reply.slice(2, 66), sig));
+  assert.equal(channel.version, version);
 });
