@@ -76,7 +76,13 @@ import {
 } from "../state/onchain-sweep.js";
 import type { PaymentScope } from "../payments/payments.js";
 import type { PaymentsOutcome } from "../policy/rules/payments.js";
-import { planSignSplice, type SpliceRequest } from "../state/splice.js";
+import type { OutPoint } from "../bitcoin/tx.js";
+import {
+  pendingSpliceAt,
+  planSignSplice,
+  planSignSpliceCounterpartyCommitment,
+  type SpliceRequest,
+} from "../state/splice.js";
 import type { StoreWrite } from "../store/store.js";
 import { equalBytes } from "../util/bytes.js";
 import type { Node } from "./node.js";
@@ -648,6 +654,38 @@ export class Channel {
         return p;
       },
       (p) => ecdsaSign(p.digest, this.#keys.fundingSecret, this.#node.ecdsaOptions),
+    );
+  }
+
+  /**
+   * Signs the peer's commitment n on the new funding of the pending splice at `funding` (and
+   * our signatures on its HTLC txs): it must mirror the peer's current commitment n with the
+   * balances the splice recorded (state/splice.ts). StateError `state/unknown-splice` when no
+   * splice we signed created `funding`.
+   */
+  async signSpliceCounterpartyCommitment(
+    funding: OutPoint,
+    counterpartyPoint: Uint8Array,
+    proposal: CommitmentProposal,
+  ): Promise<CommitmentSignatures> {
+    return this.#run(
+      (state, c) => {
+        const found = pendingSpliceAt(state, funding);
+        if (found === undefined) {
+          throw new StateError("state/unknown-splice", "no pending splice created this funding");
+        }
+        const p = planSignSpliceCounterpartyCommitment(
+          state,
+          this.#context(),
+          found.splice,
+          counterpartyPoint,
+          proposal,
+          c,
+        );
+        if (p.next !== state) freezeDeep(p.next.pendingSplices);
+        return p;
+      },
+      (p) => this.#signCounterparty(p.commitment, counterpartyPoint),
     );
   }
 

@@ -18,8 +18,15 @@ import type { PolicyConfig } from "../policy/config.js";
 import { isAllowedDestination, type WalletOracle } from "../policy/rules/destination.js";
 import { checkSplice } from "../policy/rules/splice.js";
 import { equalBytes } from "../util/bytes.js";
+import type { ChannelBasepoints } from "../bolt3/commitment-keys.js";
+import type { CommitmentTransaction } from "../bolt3/commitment.js";
+import { checkClaimedKeys, checkProposedCommitmentTx } from "../policy/rules/commitment-match.js";
+import type { ChannelSetup } from "./channel-setup.js";
 import type { ChannelState } from "./channel-state.js";
+import type { CommitmentProposal } from "./commitment-proposal.js";
 import { StateError } from "./errors.js";
+import { recomposeCommitment } from "./recompose.js";
+import { sameHtlcs } from "./transitions.js";
 
 /** A splice we signed our channel input of, not yet known to be final on chain. */
 export interface PendingSplice {
@@ -31,6 +38,10 @@ export interface PendingSplice {
   channelValueSat: bigint;
   /** Our balance after the splice (msat, before commitment fee): the least a commitment on the new funding may give us. */
   holderBalanceMsat: bigint;
+  /** Our balance after minus before (msat): how much more (or less) a commitment on the new funding gives us than the same number on the current funding. */
+  holderDeltaMsat: bigint;
+  /** The peer's commitment on the new funding we signed last (its number and txid). */
+  counterpartyCommitment?: { commitmentNumber: number; txid: Uint8Array } | undefined;
 }
 
 /** At most this many splices (a splice and its RBF replacements) may be pending at once. */
@@ -168,6 +179,7 @@ export function planSignSplice(
     fundingOutpoint: { txid: id, vout: newIndex < 0 ? 0 : newIndex },
     channelValueSat: newValue,
     holderBalanceMsat: after,
+    holderDeltaMsat: after - before,
   };
   const pending = state.pendingSplices ?? [];
   const known = pending.find((p) => equalBytes(p.txid, id));
@@ -182,4 +194,113 @@ export function planSignSplice(
   }
   const digest = segwitV0Sighash(tx, inputIndex, script, setup.channelValueSat, SIGHASH_ALL);
   return { next, digest, splice: known ?? splice };
+}
+
+/** The pending splice whose new funding outpoint is `outpoint`, with its index; undefined if none. */
+export function pendingSpliceAt(
+  state: ChannelState,
+  outpoint: OutPoint,
+): { index: number; splice: PendingSplice } | undefined {
+  const list = state.pendingSplices ?? [];
+  const index = list.findIndex(
+    (p) =>
+      equalBytes(p.fundingOutpoint.txid, outpoint.txid) && p.fundingOutpoint.vout === outpoint.vout,
+  );
+  return index < 0 ? undefined : { index, splice: list[index]! };
+}
+
+/** The channel's setup with a pending splice's funding outpoint and value. */
+export function spliceSetup(setup: ChannelSetup, splice: PendingSplice): ChannelSetup {
+  return {
+    ...setup,
+    fundingOutpoint: splice.fundingOutpoint,
+    channelValueSat: splice.channelValueSat,
+  };
+}
+
+/** The recomposed peer's commitment on a splice's funding, and the state recording it. */
+export interface SpliceCommitmentPlan {
+  next: ChannelState;
+  commitment: CommitmentTransaction;
+}
+
+/**
+ * Plans signing the peer's commitment n on a pending splice's new funding (channeld signs one
+ * per funding for the same number while the splice is pending). It must mirror the peer's
+ * current commitment n on the current funding — same number, point, feerate and HTLCs — with
+ * the balances moved by the splice: ours at least the current one plus the splice's recorded
+ * change for us (policy-splice-value-conserved). The node's tx must be the recomposition on the
+ * new funding (the commitment tx rules); another tx for a number already signed on that funding
+ * is policy-commitment-retry-same.
+ */
+export function planSignSpliceCounterpartyCommitment(
+  state: ChannelState,
+  ctx: { holder: ChannelBasepoints; obscuringFactor: number },
+  splice: PendingSplice,
+  point: Uint8Array,
+  proposal: CommitmentProposal,
+  c: Checker,
+): SpliceCommitmentPlan {
+  const setup = state.setup;
+  if (state.phase !== "operating" || setup === undefined || state.closing !== undefined) {
+    throw new StateError("state/not-operating", "the channel is not operating");
+  }
+  const cur = state.currentCounterparty;
+  const n = proposal.commitmentNumber;
+  if (
+    cur === undefined ||
+    cur.commitmentNumber !== n ||
+    !equalBytes(cur.perCommitmentPoint, point)
+  ) {
+    throw new StateError(
+      "state/counterparty-commitment-number",
+      `a splice commitment must be the peer's current commitment (${cur?.commitmentNumber}), not ${n}`,
+    );
+  }
+  const spliced = spliceSetup(setup, splice);
+  const built = recomposeCommitment(
+    "counterparty",
+    spliced,
+    ctx.holder,
+    point,
+    ctx.obscuringFactor,
+    proposal,
+  );
+  checkClaimedKeys(
+    "counterparty",
+    proposal,
+    built.params.keys,
+    built.params.toSelfDelay,
+    setup.channelType,
+    c,
+  );
+  if (proposal.tx !== undefined) checkProposedCommitmentTx("counterparty", proposal.tx, built, c);
+  const least = cur.toOtherMsat + splice.holderDeltaMsat;
+  c.check(
+    proposal.feeratePerKw === cur.feeratePerKw &&
+      sameHtlcs(proposal.htlcs, cur.htlcs) &&
+      proposal.toOtherMsat >= least,
+    "policy-splice-value-conserved",
+    () =>
+      `the commitment on the new funding gives us ${proposal.toOtherMsat} msat (at least ${least}) or changes feerate/HTLCs`,
+  );
+  const id = txidOf(built.tx);
+  const signed = splice.counterpartyCommitment;
+  if (signed !== undefined && signed.commitmentNumber === n) {
+    c.check(
+      equalBytes(signed.txid, id),
+      "policy-commitment-retry-same",
+      `counterparty commitment ${n} on the new funding was already signed`,
+    );
+    return { next: state, commitment: built };
+  }
+  const list = state.pendingSplices ?? [];
+  const updated: PendingSplice = {
+    ...splice,
+    counterpartyCommitment: { commitmentNumber: n, txid: id },
+  };
+  return {
+    next: { ...state, pendingSplices: list.map((p) => (p === splice ? updated : p)) },
+    commitment: built,
+  };
 }

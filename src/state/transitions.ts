@@ -81,7 +81,8 @@ function requireNotClosing(state: ChannelState): void {
   }
 }
 
-function sameHtlcs(a: readonly Htlc[], b: readonly Htlc[]): boolean {
+/** True when both lists hold the same HTLCs in the same order. */
+export function sameHtlcs(a: readonly Htlc[], b: readonly Htlc[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!sameHtlc(a[i]!, b[i]!)) return false;
   return true;

@@ -18,7 +18,10 @@ import { chainViewFromJson, parseSession } from "../../../src/adapters/cln/repla
 import { addressToScript } from "../../../src/bitcoin/address.js";
 import { p2wpkh, p2wsh } from "../../../src/bitcoin/outputs.js";
 import { SIGHASH_ALL } from "../../../src/bitcoin/sighash.js";
-import { parseTx, txid as txidOf } from "../../../src/bitcoin/tx.js";
+import { Psbt } from "../../../src/bitcoin/psbt.js";
+import { parseTx, serializeTx, txid as txidOf } from "../../../src/bitcoin/tx.js";
+import { channelObscuringFactor, recomposeCommitment } from "../../../src/state/recompose.js";
+import { spliceSetup as setupOfSplice } from "../../../src/state/splice.js";
 import { fundingScript } from "../../../src/bolt3/scripts.js";
 import { clnKeyDeriver } from "../../../src/keys/cln.js";
 import { parsePolicyFilter, type PolicyFilter } from "../../../src/policy/filter.js";
@@ -388,7 +391,7 @@ test("policy-splice-out-destination is a limit: demoted by the operator, the for
   );
 });
 
-test("not yet supported: a commitment on the pending splice's new funding is refused (not answered as a retry of the old funding's)", async () => {
+test("a commitment on the current number moved to another funding: the old funding's signature is not returned as a retry", async () => {
   const f = await quiescentChannel();
   const { tx, request } = splice(f, {
     walletInputSat: 100_000n,
@@ -396,28 +399,24 @@ test("not yet supported: a commitment on the pending splice's new funding is ref
     outputs: [{ script: f.wallet, amount: 49_500n }],
   });
   await signSplice(f, request);
-  // channeld's sign_remote_commitment_tx for the current number, on the new funding: the golden
-  // request of the current counterparty commitment with its input moved to the new outpoint.
   const msgs = parseSession(readFileSync(new URL("scenario1/A.jsonl", goldenDir), "utf8"));
   const last = msgs.filter((m) => m.dir === "req" && m.type === 19 && m.seq < 254).at(-1)!;
   const setup = f.channel.state.setup!;
   const hex = Buffer.from(last.bytes).toString("hex");
   const oldOut = Buffer.from(setup.fundingOutpoint.txid).toString("hex");
-  const newOut = Buffer.from(txidOf(parseTx(tx.unsignedTx))).toString("hex");
   assert.ok(hex.includes(oldOut));
-  const moved = hexToBytes(hex.split(oldOut).join(newOut));
-  const version = f.channel.version;
+  const moveTo = (txid: Uint8Array): Uint8Array =>
+    hexToBytes(hex.split(oldOut).join(Buffer.from(txid).toString("hex")));
+  const conn = f.conns[last.conn.n]!;
   // The unchanged request is a retry and gets the golden signature again.
-  const again = await f.conns[last.conn.n]!.handle(last.bytes);
-  assert.ok(again.message !== null);
-  let caught: unknown;
-  try {
-    await f.conns[last.conn.n]!.handle(moved);
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof HsmdClientError);
-  assert.deepEqual(caught.ruleIds, ["policy-commitment-input-match-funding"]);
+  assert.ok((await conn.handle(last.bytes)).message !== null);
+  const version = f.channel.version;
+  // To an outpoint that is no funding of ours: the commitment tx rules refuse it.
+  const e1 = await refusal({ ...f, client: conn }, moveTo(hexToBytes("ee".repeat(32))));
+  assert.deepEqual(e1.ruleIds, ["policy-commitment-input-match-funding"]);
+  // To the splice's funding with the old balances (ignoring our splice-in): refused too.
+  const e2 = await refusal({ ...f, client: conn }, moveTo(txidOf(parseTx(tx.unsignedTx))));
+  assert.ok(e2.ruleIds.includes("policy-splice-value-conserved"), e2.message);
   assert.equal(f.channel.version, version);
 });
 
@@ -439,4 +438,84 @@ test("the pending splice is in the stored state: a restarted service answers the
   const reply = (await client.handle(request)).message!;
   assert.ok(equalBytes(reply.slice(2, 66), sig));
   assert.equal(channel.version, version);
+});
+
+/**
+ * channeld's sign_remote_commitment_tx for the peer's current commitment on a splice's new
+ * funding: the golden request of the current number with its tx replaced by the recomposition
+ * on the new funding, our balance moved by `ourDeltaMsat` (the peer's by `theirDeltaMsat`).
+ */
+function spliceCommitmentRequest(
+  f: Fixture,
+  ourDeltaMsat: bigint,
+  theirDeltaMsat: bigint,
+): { request: Uint8Array; tx: ReturnType<typeof recomposeCommitment>["tx"]; conn: number } {
+  const msgs = parseSession(readFileSync(new URL("scenario1/A.jsonl", goldenDir), "utf8"));
+  const last = msgs.filter((m) => m.dir === "req" && m.type === 19 && m.seq < 254).at(-1)!;
+  const s = f.channel.state;
+  const cur = s.currentCounterparty!;
+  const setup = s.setup!;
+  const spliced = setupOfSplice(setup, s.pendingSplices![0]!);
+  const built = recomposeCommitment(
+    "counterparty",
+    spliced,
+    f.channel.basepoints,
+    cur.perCommitmentPoint,
+    channelObscuringFactor(setup, f.channel.basepoints),
+    {
+      commitmentNumber: cur.commitmentNumber,
+      feeratePerKw: cur.feeratePerKw,
+      toOwnerMsat: cur.toOwnerMsat + theirDeltaMsat,
+      toOtherMsat: cur.toOtherMsat + ourDeltaMsat,
+      htlcs: [],
+    },
+  );
+  const g = last.bytes;
+  const dv = new DataView(g.buffer, g.byteOffset, g.byteLength);
+  const txLen = dv.getUint32(2, false);
+  const psbtLen = dv.getUint32(6 + txLen, false);
+  const tail = g.subarray(2 + 4 + txLen + 4 + psbtLen);
+  const psbt = Psbt.fromTx(built.tx, [
+    { script: f.fundingSpk, value: spliced.channelValueSat },
+  ]).serialize();
+  const w = new WireWriter(19)
+    .varBytes32(serializeTx(built.tx, false))
+    .varBytes32(psbt)
+    .bytes(tail);
+  return { request: w.done(), tx: built.tx, conn: last.conn.n };
+}
+
+test("the peer's commitment on the pending splice's funding: signed on the new funding with our balance moved by the splice; less for us is policy-splice-value-conserved", async () => {
+  const f = await quiescentChannel();
+  const { tx: spliceTx, request } = splice(f, {
+    walletInputSat: 100_000n,
+    newFundingSat: f.valueSat + 50_000n,
+    outputs: [{ script: f.wallet, amount: 49_500n }],
+  });
+  await signSplice(f, request);
+  const newValue = f.valueSat + 50_000n;
+  // One sat less for us (and more for the peer) than the splice left us: refused, unchanged.
+  const bad = spliceCommitmentRequest(f, 49_999_000n, 1_000n);
+  const version = f.channel.version;
+  const e = await refusal({ ...f, client: f.conns[bad.conn]! }, bad.request);
+  assert.deepEqual(e.ruleIds, ["policy-splice-value-conserved"]);
+  assert.equal(f.channel.version, version);
+  // The balances the splice implies: signed on the new funding output.
+  const good = spliceCommitmentRequest(f, 50_000_000n, 0n);
+  const client = { ...f, client: f.conns[good.conn]! };
+  const sig = await signSplice(client, good.request);
+  assert.ok(
+    verifySegwitV0(good.tx, 0, f.witnessScript, newValue, SIGHASH_ALL, sig, f.ourFundingPubkey),
+  );
+  const recorded = f.channel.state.pendingSplices![0]!.counterpartyCommitment!;
+  assert.equal(recorded.commitmentNumber, f.channel.state.currentCounterparty!.commitmentNumber);
+  assert.ok(equalBytes(recorded.txid, txidOf(good.tx)));
+  assert.ok(equalBytes(good.tx.inputs[0]!.prevout.txid, txidOf(parseTx(spliceTx.unsignedTx))));
+  // A retry gets the same signature; another tx for that number on the new funding is refused.
+  assert.ok(equalBytes(await signSplice(client, good.request), sig));
+  const other = spliceCommitmentRequest(f, 50_001_000n, -1_000n);
+  const e2 = await refusal(client, other.request);
+  assert.deepEqual(e2.ruleIds, ["policy-commitment-retry-same"]);
+  // The current funding's commitment is still answered as before.
+  assert.equal(f.channel.state.setup!.channelValueSat, f.valueSat);
 });

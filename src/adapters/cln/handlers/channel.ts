@@ -12,6 +12,7 @@ import { counterpartyHtlcSighashType } from "../../../bolt3/signing.js";
 import type { Channel } from "../../../signer/channel.js";
 import type { ChannelSetup } from "../../../state/channel-setup.js";
 import { revealedCounterpartySecret } from "../../../state/onchain-sweep.js";
+import { pendingSpliceAt, spliceSetup } from "../../../state/splice.js";
 import { constantTimeEqual, equalBytes } from "../../../util/bytes.js";
 import { htlcsFromCln, proposalFromCln } from "../commitment.js";
 import {
@@ -234,9 +235,12 @@ export async function handleSignRemoteCommitment(ctx: RequestContext): Promise<U
   const channel = clientChannel(ctx);
   const setup = requireSetup(channel);
   checkRemoteFundingKey(setup, remoteFunding);
+  // While a splice is pending channeld also signs the peer's commitment on the new funding.
+  const input = w.tx.inputs.length === 1 ? w.tx.inputs[0]!.prevout : undefined;
+  const splice = input === undefined ? undefined : pendingSpliceAt(channel.state, input);
   const proposal = proposalFromCln({
     owner: "counterparty",
-    setup,
+    setup: splice === undefined ? setup : spliceSetup(setup, splice.splice),
     holder: channel.basepoints,
     point,
     commitmentNumber: n,
@@ -244,7 +248,10 @@ export async function handleSignRemoteCommitment(ctx: RequestContext): Promise<U
     htlcs: htlcsFromCln("counterparty", htlcs),
     tx: w.tx,
   });
-  const sigs = await channel.signCounterpartyCommitment(point, proposal);
+  const sigs =
+    splice === undefined
+      ? await channel.signCounterpartyCommitment(point, proposal)
+      : await channel.signSpliceCounterpartyCommitment(input!, point, proposal);
   return new WireWriter(112).bitcoinSignature(sigs.signature, SIGHASH_ALL).done();
 }
 
