@@ -81,6 +81,7 @@ import {
   pendingSpliceAt,
   planSignSplice,
   planSignSpliceCounterpartyCommitment,
+  planValidateSpliceHolderCommitment,
   type SpliceRequest,
 } from "../state/splice.js";
 import type { StoreWrite } from "../store/store.js";
@@ -686,6 +687,40 @@ export class Channel {
         return p;
       },
       (p) => this.#signCounterparty(p.commitment, counterpartyPoint),
+    );
+  }
+
+  /**
+   * Validates the peer's signatures on our commitment n on the new funding of the pending
+   * splice at `funding` and records it there: it must mirror our current commitment n with the
+   * balances the splice recorded (state/splice.ts). StateError `state/unknown-splice` when no
+   * splice we signed created `funding`.
+   */
+  async validateSpliceHolderCommitment(
+    funding: OutPoint,
+    proposal: CommitmentProposal,
+    sigs: CounterpartySignatures,
+  ): Promise<void> {
+    await this.#run(
+      (state, c) => {
+        const found = pendingSpliceAt(state, funding);
+        if (found === undefined) {
+          throw new StateError("state/unknown-splice", "no pending splice created this funding");
+        }
+        const point = this.#keys.perCommitmentPoint(proposal.commitmentNumber);
+        const p = planValidateSpliceHolderCommitment(
+          state,
+          this.#context(),
+          found.splice,
+          point,
+          proposal,
+          sigs,
+          c,
+        );
+        if (p.next !== state) freezeDeep(p.next.pendingSplices);
+        return p;
+      },
+      () => undefined,
     );
   }
 

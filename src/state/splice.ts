@@ -23,7 +23,12 @@ import type { CommitmentTransaction } from "../bolt3/commitment.js";
 import { checkClaimedKeys, checkProposedCommitmentTx } from "../policy/rules/commitment-match.js";
 import type { ChannelSetup } from "./channel-setup.js";
 import type { ChannelState } from "./channel-state.js";
+import type { HolderCommitmentInfo } from "./commitment-info.js";
 import type { CommitmentProposal } from "./commitment-proposal.js";
+import { buildHtlcTransactions } from "../bolt3/htlc-tx.js";
+import { commitmentSighash, counterpartyHtlcSighashType, htlcTxSighash } from "../bolt3/signing.js";
+import { ecdsaVerify } from "../crypto/secp256k1.js";
+import type { CounterpartySignatures } from "./transitions.js";
 import { StateError } from "./errors.js";
 import { recomposeCommitment } from "./recompose.js";
 import { sameHtlcs } from "./transitions.js";
@@ -42,6 +47,8 @@ export interface PendingSplice {
   holderDeltaMsat: bigint;
   /** The peer's commitment on the new funding we signed last (its number and txid). */
   counterpartyCommitment?: { commitmentNumber: number; txid: Uint8Array } | undefined;
+  /** Our commitment on the new funding validated last, with the peer's signatures on it. */
+  holderCommitment?: HolderCommitmentInfo | undefined;
 }
 
 /** At most this many splices (a splice and its RBF replacements) may be pending at once. */
@@ -299,6 +306,123 @@ export function planSignSpliceCounterpartyCommitment(
     ...splice,
     counterpartyCommitment: { commitmentNumber: n, txid: id },
   };
+  return {
+    next: { ...state, pendingSplices: list.map((p) => (p === splice ? updated : p)) },
+    commitment: built,
+  };
+}
+
+/**
+ * Plans validating the peer's signatures on our commitment n on a pending splice's new funding
+ * (channeld validates one per funding for the same number). Like the peer's (above), it must
+ * mirror our current commitment n with our balance moved by the splice; the signatures must be
+ * valid for the recomposition on the new funding. The plan records it in the pending splice, so
+ * a signed commitment exists for the new funding once the splice is final.
+ */
+export function planValidateSpliceHolderCommitment(
+  state: ChannelState,
+  ctx: { holder: ChannelBasepoints; obscuringFactor: number },
+  splice: PendingSplice,
+  point: Uint8Array,
+  proposal: CommitmentProposal,
+  sigs: CounterpartySignatures,
+  c: Checker,
+): SpliceCommitmentPlan {
+  const setup = state.setup;
+  if (state.phase !== "operating" || setup === undefined || state.closing !== undefined) {
+    throw new StateError("state/not-operating", "the channel is not operating");
+  }
+  const cur = state.currentHolder;
+  const n = proposal.commitmentNumber;
+  if (cur === undefined || cur.commitmentNumber !== n) {
+    throw new StateError(
+      "state/holder-commitment-number",
+      `a splice commitment must be our current commitment (${cur?.commitmentNumber}), not ${n}`,
+    );
+  }
+  const spliced = spliceSetup(setup, splice);
+  const built = recomposeCommitment(
+    "holder",
+    spliced,
+    ctx.holder,
+    point,
+    ctx.obscuringFactor,
+    proposal,
+  );
+  checkClaimedKeys(
+    "holder",
+    proposal,
+    built.params.keys,
+    built.params.toSelfDelay,
+    setup.channelType,
+    c,
+  );
+  if (proposal.tx !== undefined) checkProposedCommitmentTx("holder", proposal.tx, built, c);
+  const least = cur.toOwnerMsat + splice.holderDeltaMsat;
+  c.check(
+    proposal.feeratePerKw === cur.feeratePerKw &&
+      sameHtlcs(proposal.htlcs, cur.htlcs) &&
+      proposal.toOwnerMsat >= least,
+    "policy-splice-value-conserved",
+    () =>
+      `our commitment on the new funding gives us ${proposal.toOwnerMsat} msat (at least ${least}) or changes feerate/HTLCs`,
+  );
+  if (
+    !ecdsaVerify(
+      sigs.commitmentSignature,
+      commitmentSighash(built),
+      setup.counterpartyBasepoints.fundingPubkey,
+    )
+  ) {
+    throw new StateError(
+      "state/bad-commitment-signature",
+      "the peer's commitment signature is invalid",
+    );
+  }
+  const htlcTxs = buildHtlcTransactions(built);
+  if (sigs.htlcSignatures.length !== htlcTxs.length) {
+    throw new StateError(
+      "state/htlc-signature-count",
+      `${sigs.htlcSignatures.length} HTLC signatures for ${htlcTxs.length} HTLC outputs`,
+    );
+  }
+  const type = counterpartyHtlcSighashType(setup.channelType);
+  for (let i = 0; i < htlcTxs.length; i++) {
+    if (
+      !ecdsaVerify(
+        sigs.htlcSignatures[i]!,
+        htlcTxSighash(htlcTxs[i]!, type),
+        built.params.keys.remoteHtlcPubkey,
+      )
+    ) {
+      throw new StateError("state/bad-htlc-signature", `the peer's HTLC signature ${i} is invalid`);
+    }
+  }
+  const id = txidOf(built.tx);
+  const known = splice.holderCommitment;
+  if (known !== undefined && known.commitmentNumber === n) {
+    c.check(
+      equalBytes(known.txid, id) &&
+        equalBytes(known.counterpartySignature, sigs.commitmentSignature),
+      "policy-commitment-retry-same",
+      `holder commitment ${n} on the new funding repeated with other content`,
+    );
+    return { next: state, commitment: built };
+  }
+  const record: HolderCommitmentInfo = {
+    commitmentNumber: n,
+    perCommitmentPoint: new Uint8Array(point),
+    feeratePerKw: proposal.feeratePerKw,
+    toOwnerMsat: proposal.toOwnerMsat,
+    toOtherMsat: proposal.toOtherMsat,
+    htlcs: proposal.htlcs.map((h) => ({ ...h })),
+    txid: id,
+    counterpartySignature: new Uint8Array(sigs.commitmentSignature),
+    counterpartyHtlcSignatures: sigs.htlcSignatures.map((x) => new Uint8Array(x)),
+    warnings: c.violations.map((v) => v.ruleId),
+  };
+  const updated: PendingSplice = { ...splice, holderCommitment: record };
+  const list = state.pendingSplices ?? [];
   return {
     next: { ...state, pendingSplices: list.map((p) => (p === splice ? updated : p)) },
     commitment: built,

@@ -22,6 +22,8 @@ import { Psbt } from "../../../src/bitcoin/psbt.js";
 import { parseTx, serializeTx, txid as txidOf } from "../../../src/bitcoin/tx.js";
 import { channelObscuringFactor, recomposeCommitment } from "../../../src/state/recompose.js";
 import { spliceSetup as setupOfSplice } from "../../../src/state/splice.js";
+import { commitmentSighash } from "../../../src/bolt3/signing.js";
+import { ecdsaSign } from "../../../src/crypto/secp256k1.js";
 import { fundingScript } from "../../../src/bolt3/scripts.js";
 import { clnKeyDeriver } from "../../../src/keys/cln.js";
 import { parsePolicyFilter, type PolicyFilter } from "../../../src/policy/filter.js";
@@ -518,4 +520,88 @@ test("the peer's commitment on the pending splice's funding: signed on the new f
   assert.deepEqual(e2.ruleIds, ["policy-commitment-retry-same"]);
   // The current funding's commitment is still answered as before.
   assert.equal(f.channel.state.setup!.channelValueSat, f.valueSat);
+});
+
+/** B's (the peer's) funding secret for this channel, found by its funding pubkey. */
+function peerFundingSecret(f: Fixture): Uint8Array {
+  const a = clnKeyDeriver(hsmSecret("A")).nodeId();
+  const b = clnKeyDeriver(hsmSecret("B"));
+  const want = f.channel.state.setup!.counterpartyBasepoints.fundingPubkey;
+  for (let dbid = 1n; dbid < 8n; dbid++) {
+    const k = b.channelKeys({ peerId: a, dbid });
+    if (equalBytes(k.basepoints.fundingPubkey, want)) return k.fundingSecret;
+  }
+  return assert.fail("no channel of B has A's counterparty funding key");
+}
+
+/** channeld's validate_commitment_tx for our current commitment on the splice's new funding. */
+function spliceHolderValidation(
+  f: Fixture,
+  ourDeltaMsat: bigint,
+  signer: Uint8Array,
+  theirDeltaMsat = 50_000_000n - ourDeltaMsat,
+): Uint8Array {
+  const s = f.channel.state;
+  const cur = s.currentHolder!;
+  const setup = s.setup!;
+  const spliced = setupOfSplice(setup, s.pendingSplices![0]!);
+  const built = recomposeCommitment(
+    "holder",
+    spliced,
+    f.channel.basepoints,
+    cur.perCommitmentPoint,
+    channelObscuringFactor(setup, f.channel.basepoints),
+    {
+      commitmentNumber: cur.commitmentNumber,
+      feeratePerKw: cur.feeratePerKw,
+      toOwnerMsat: cur.toOwnerMsat + ourDeltaMsat,
+      toOtherMsat: cur.toOtherMsat + theirDeltaMsat,
+      htlcs: [],
+    },
+  );
+  const sig = ecdsaSign(commitmentSighash(built), signer);
+  const psbt = Psbt.fromTx(built.tx, [
+    { script: f.fundingSpk, value: spliced.channelValueSat },
+  ]).serialize();
+  const n = new Uint8Array(8);
+  new DataView(n.buffer).setBigUint64(0, BigInt(cur.commitmentNumber), false);
+  return new WireWriter(35)
+    .varBytes32(serializeTx(built.tx, false))
+    .varBytes32(psbt)
+    .u16(0)
+    .bytes(n)
+    .u32(cur.feeratePerKw)
+    .bitcoinSignature(sig, SIGHASH_ALL)
+    .u16(0)
+    .done();
+}
+
+test("our commitment on the pending splice's funding: the peer's signature is checked on the new funding and recorded; less for us is refused", async () => {
+  const f = await quiescentChannel();
+  const { request } = splice(f, {
+    walletInputSat: 100_000n,
+    newFundingSat: f.valueSat + 50_000n,
+    outputs: [{ script: f.wallet, amount: 49_500n }],
+  });
+  await signSplice(f, request);
+  const peer = peerFundingSecret(f);
+  const version = f.channel.version;
+  // Our splice-in credited to the peer: policy-splice-value-conserved.
+  const low = await refusal(f, spliceHolderValidation(f, 0n, peer));
+  assert.ok(low.ruleIds.includes("policy-splice-value-conserved"), low.message);
+  // A signature by another key: refused by the state machine.
+  const forged = await refusal(
+    f,
+    spliceHolderValidation(f, 50_000_000n, hexToBytes("11".repeat(32))),
+  );
+  assert.equal(forged.code, "cln/bad-request");
+  assert.equal(f.channel.version, version);
+  // The right balances, signed by the peer: validated, recorded, answered with point n+1.
+  const reply = (await f.client.handle(spliceHolderValidation(f, 50_000_000n, peer))).message!;
+  assert.equal((reply[0]! << 8) | reply[1]!, 135);
+  const cur = f.channel.state.currentHolder!;
+  const rec = f.channel.state.pendingSplices![0]!.holderCommitment!;
+  assert.equal(rec.commitmentNumber, cur.commitmentNumber);
+  assert.equal(rec.toOwnerMsat, cur.toOwnerMsat + 50_000_000n);
+  assert.equal(f.channel.state.nextHolderCommitNum, cur.commitmentNumber + 1);
 });

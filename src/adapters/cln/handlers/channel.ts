@@ -278,9 +278,12 @@ export async function handleValidateCommitment(ctx: RequestContext): Promise<Uin
   const channel = clientChannel(ctx);
   const setup = requireSetup(channel);
   const point = await channel.getPerCommitmentPoint(n);
+  // While a splice is pending channeld also validates our commitment on the new funding.
+  const input = w.tx.inputs.length === 1 ? w.tx.inputs[0]!.prevout : undefined;
+  const splice = input === undefined ? undefined : pendingSpliceAt(channel.state, input);
   const proposal = proposalFromCln({
     owner: "holder",
-    setup,
+    setup: splice === undefined ? setup : spliceSetup(setup, splice.splice),
     holder: channel.basepoints,
     point,
     commitmentNumber: n,
@@ -289,10 +292,12 @@ export async function handleValidateCommitment(ctx: RequestContext): Promise<Uin
     tx: w.tx,
   });
   const htlcType = counterpartyHtlcSighashType(setup.channelType);
-  await channel.validateHolderCommitment(proposal, {
+  const sigs = {
     commitmentSignature: checkSighash(sig, SIGHASH_ALL, "commitment signature"),
     htlcSignatures: htlcSigs.map((s) => checkSighash(s, htlcType, "HTLC signature")),
-  });
+  };
+  if (splice === undefined) await channel.validateHolderCommitment(proposal, sigs);
+  else await channel.validateSpliceHolderCommitment(input!, proposal, sigs);
   const next = await channel.getPerCommitmentPoint(n + 1);
   return new WireWriter(135).bool(false).bytes(next).done();
 }
