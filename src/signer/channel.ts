@@ -81,6 +81,7 @@ import {
   pendingSpliceAt,
   planSignSplice,
   planSignSpliceCounterpartyCommitment,
+  planLockSplice,
   planValidateSpliceHolderCommitment,
   type SpliceRequest,
 } from "../state/splice.js";
@@ -718,6 +719,22 @@ export class Channel {
           c,
         );
         if (p.next !== state) freezeDeep(p.next.pendingSplices);
+        return p;
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * Switches the channel to the pending splice's funding at `funding` once the splice is locked:
+   * the setup's funding outpoint and value, and the current commitments, become the splice's
+   * (state/splice.ts planLockSplice). Locking the current funding is a no-op.
+   */
+  async lockSplice(funding: OutPoint): Promise<void> {
+    await this.#run(
+      (state) => {
+        const p = planLockSplice(state, funding);
+        if (p.next !== state) freezeDeep(p.next.setup);
         return p;
       },
       () => undefined,

@@ -23,7 +23,7 @@ import type { CommitmentTransaction } from "../bolt3/commitment.js";
 import { checkClaimedKeys, checkProposedCommitmentTx } from "../policy/rules/commitment-match.js";
 import type { ChannelSetup } from "./channel-setup.js";
 import type { ChannelState } from "./channel-state.js";
-import type { HolderCommitmentInfo } from "./commitment-info.js";
+import type { CommitmentInfo, HolderCommitmentInfo } from "./commitment-info.js";
 import type { CommitmentProposal } from "./commitment-proposal.js";
 import { buildHtlcTransactions } from "../bolt3/htlc-tx.js";
 import { commitmentSighash, counterpartyHtlcSighashType, htlcTxSighash } from "../bolt3/signing.js";
@@ -45,8 +45,8 @@ export interface PendingSplice {
   holderBalanceMsat: bigint;
   /** Our balance after minus before (msat): how much more (or less) a commitment on the new funding gives us than the same number on the current funding. */
   holderDeltaMsat: bigint;
-  /** The peer's commitment on the new funding we signed last (its number and txid). */
-  counterpartyCommitment?: { commitmentNumber: number; txid: Uint8Array } | undefined;
+  /** The peer's commitment on the new funding we signed last. */
+  counterpartyCommitment?: CommitmentInfo | undefined;
   /** Our commitment on the new funding validated last, with the peer's signatures on it. */
   holderCommitment?: HolderCommitmentInfo | undefined;
 }
@@ -302,10 +302,16 @@ export function planSignSpliceCounterpartyCommitment(
     return { next: state, commitment: built };
   }
   const list = state.pendingSplices ?? [];
-  const updated: PendingSplice = {
-    ...splice,
-    counterpartyCommitment: { commitmentNumber: n, txid: id },
+  const record: CommitmentInfo = {
+    commitmentNumber: n,
+    perCommitmentPoint: new Uint8Array(point),
+    feeratePerKw: proposal.feeratePerKw,
+    toOwnerMsat: proposal.toOwnerMsat,
+    toOtherMsat: proposal.toOtherMsat,
+    htlcs: proposal.htlcs.map((h) => ({ ...h })),
+    txid: id,
   };
+  const updated: PendingSplice = { ...splice, counterpartyCommitment: record };
   return {
     next: { ...state, pendingSplices: list.map((p) => (p === splice ? updated : p)) },
     commitment: built,
@@ -426,5 +432,54 @@ export function planValidateSpliceHolderCommitment(
   return {
     next: { ...state, pendingSplices: list.map((p) => (p === splice ? updated : p)) },
     commitment: built,
+  };
+}
+
+/**
+ * Plans the switch to a pending splice's funding once it is locked (both sides sent
+ * splice_locked; channeld then asks hsmd_check_outpoint / hsmd_lock_outpoint of the new
+ * outpoint): the setup takes the splice's funding outpoint and value, the current commitments
+ * become the ones recorded on the new funding, and the other pending splices are dropped.
+ * StateError unless both current commitments were mirrored on the new funding (we hold the
+ * peer's signature on ours, and signed the peer's, for the current numbers).
+ */
+export function planLockSplice(state: ChannelState, funding: OutPoint): { next: ChannelState } {
+  const setup = state.setup;
+  if (
+    setup !== undefined &&
+    equalBytes(setup.fundingOutpoint.txid, funding.txid) &&
+    setup.fundingOutpoint.vout === funding.vout
+  ) {
+    return { next: state }; // already locked (a retry), or the original funding
+  }
+  if (state.phase !== "operating" || setup === undefined || state.closing !== undefined) {
+    throw new StateError("state/not-operating", "the channel is not operating");
+  }
+  const found = pendingSpliceAt(state, funding);
+  if (found === undefined) {
+    throw new StateError("state/unknown-splice", "no pending splice created this funding");
+  }
+  const { splice } = found;
+  const holder = splice.holderCommitment;
+  const counterparty = splice.counterpartyCommitment;
+  if (
+    holder === undefined ||
+    counterparty === undefined ||
+    holder.commitmentNumber !== state.currentHolder?.commitmentNumber ||
+    counterparty.commitmentNumber !== state.currentCounterparty?.commitmentNumber
+  ) {
+    throw new StateError(
+      "state/splice-not-committed",
+      "the current commitments were not both made on the splice's funding",
+    );
+  }
+  return {
+    next: {
+      ...state,
+      setup: spliceSetup(setup, splice),
+      currentHolder: holder,
+      currentCounterparty: counterparty,
+      pendingSplices: undefined,
+    },
   };
 }

@@ -605,3 +605,67 @@ test("our commitment on the pending splice's funding: the peer's signature is ch
   assert.equal(rec.toOwnerMsat, cur.toOwnerMsat + 50_000_000n);
   assert.equal(f.channel.state.nextHolderCommitNum, cur.commitmentNumber + 1);
 });
+
+function outpointRequest(type: number, txid: Uint8Array, vout: number): Uint8Array {
+  return new WireWriter(type).bytes(txid).u16(vout).done();
+}
+
+test("splice_locked: lock_outpoint of the splice's funding switches the channel once both commitments were mirrored; a force close then signs on the new funding", async () => {
+  const f = await quiescentChannel();
+  const { tx, request } = splice(f, {
+    walletInputSat: 100_000n,
+    newFundingSat: f.valueSat + 50_000n,
+    outputs: [{ script: f.wallet, amount: 49_500n }],
+  });
+  await signSplice(f, request);
+  const newTxid = txidOf(parseTx(tx.unsignedTx));
+  const newValue = f.valueSat + 50_000n;
+  // Not yet: neither current commitment exists on the new funding.
+  const early = await refusal(f, outpointRequest(37, newTxid, 0));
+  assert.equal(early.code, "cln/bad-request");
+  const good = spliceCommitmentRequest(f, 50_000_000n, 0n);
+  await signSplice({ ...f, client: f.conns[good.conn]! }, good.request);
+  await f.client.handle(spliceHolderValidation(f, 50_000_000n, peerFundingSecret(f)));
+  const checked = (await f.client.handle(outpointRequest(32, newTxid, 0))).message!;
+  assert.equal((checked[0]! << 8) | checked[1]!, 132);
+  const locked = (await f.client.handle(outpointRequest(37, newTxid, 0))).message!;
+  assert.equal((locked[0]! << 8) | locked[1]!, 137);
+  const s = f.channel.state;
+  assert.ok(equalBytes(s.setup!.fundingOutpoint.txid, newTxid));
+  assert.equal(s.setup!.channelValueSat, newValue);
+  assert.equal(s.pendingSplices, undefined);
+  const cur = s.currentHolder!;
+  // A retry of the lock changes nothing.
+  const version = f.channel.version;
+  await f.client.handle(outpointRequest(37, newTxid, 0));
+  assert.equal(f.channel.version, version);
+  // Force close (lightningd's hsmd_sign_commitment_tx): our commitment on the new funding.
+  const built = recomposeCommitment(
+    "holder",
+    s.setup!,
+    f.channel.basepoints,
+    cur.perCommitmentPoint,
+    channelObscuringFactor(s.setup!, f.channel.basepoints),
+    cur,
+  );
+  assert.ok(equalBytes(txidOf(built.tx), cur.txid));
+  const n = new Uint8Array(8);
+  new DataView(n.buffer).setBigUint64(0, BigInt(cur.commitmentNumber), false);
+  const dbid = new Uint8Array(8);
+  new DataView(dbid.buffer).setBigUint64(0, 1n, false);
+  const psbt = Psbt.fromTx(built.tx, [{ script: f.fundingSpk, value: newValue }]).serialize();
+  const req = new WireWriter(5)
+    .bytes(PEER_B)
+    .bytes(dbid)
+    .varBytes32(serializeTx(built.tx, false))
+    .varBytes32(psbt)
+    .bytes(s.setup!.counterpartyBasepoints.fundingPubkey)
+    .bytes(n)
+    .done();
+  const reply = (await f.conns[0]!.handle(req)).message!;
+  assert.equal((reply[0]! << 8) | reply[1]!, 105);
+  const sig = reply.slice(2, 66);
+  assert.ok(
+    verifySegwitV0(built.tx, 0, f.witnessScript, newValue, SIGHASH_ALL, sig, f.ourFundingPubkey),
+  );
+});

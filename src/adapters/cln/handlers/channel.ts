@@ -194,8 +194,11 @@ export async function handleCheckOutpoint(ctx: RequestContext): Promise<Uint8Arr
   const txid = ctx.r.b32();
   const vout = ctx.r.u16();
   ctx.r.end();
-  const setup = requireSetup(clientChannel(ctx));
-  if (!equalBytes(setup.fundingOutpoint.txid, txid) || setup.fundingOutpoint.vout !== vout) {
+  const channel = clientChannel(ctx);
+  const setup = requireSetup(channel);
+  const current =
+    equalBytes(setup.fundingOutpoint.txid, txid) && setup.fundingOutpoint.vout === vout;
+  if (!current && pendingSpliceAt(channel.state, { txid, vout }) === undefined) {
     throw new HsmdClientError("cln/bad-request", "not this channel's funding outpoint");
   }
   const chain = ctx.core.chain;
@@ -203,15 +206,23 @@ export async function handleCheckOutpoint(ctx: RequestContext): Promise<Uint8Arr
   return new WireWriter(132).bool(buried).done();
 }
 
-/** hsmd_lock_outpoint: the funding outpoint must be the channel's (no splices yet). */
+/**
+ * hsmd_lock_outpoint: the channel's funding outpoint (channel_ready), or a pending splice's
+ * (splice_locked): Channel.lockSplice switches the channel to that funding.
+ */
 export async function handleLockOutpoint(ctx: RequestContext): Promise<Uint8Array> {
   const txid = ctx.r.b32();
   const vout = ctx.r.u16();
   ctx.r.end();
-  const setup = requireSetup(clientChannel(ctx));
-  if (!equalBytes(setup.fundingOutpoint.txid, txid) || setup.fundingOutpoint.vout !== vout) {
+  const channel = clientChannel(ctx);
+  const setup = requireSetup(channel);
+  if (equalBytes(setup.fundingOutpoint.txid, txid) && setup.fundingOutpoint.vout === vout) {
+    return emptyReply(137);
+  }
+  if (pendingSpliceAt(channel.state, { txid, vout }) === undefined) {
     throw new HsmdClientError("cln/bad-request", "not this channel's funding outpoint");
   }
+  await channel.lockSplice({ txid, vout });
   return emptyReply(137);
 }
 
