@@ -22,7 +22,9 @@ import { Psbt } from "../../../src/bitcoin/psbt.js";
 import { parseTx, serializeTx, txid as txidOf } from "../../../src/bitcoin/tx.js";
 import { channelObscuringFactor, recomposeCommitment } from "../../../src/state/recompose.js";
 import { spliceSetup as setupOfSplice } from "../../../src/state/splice.js";
-import { commitmentSighash } from "../../../src/bolt3/signing.js";
+import { commitmentSighash, counterpartyHtlcSighashType } from "../../../src/bolt3/signing.js";
+import { buildHtlcTransactions } from "../../../src/bolt3/htlc-tx.js";
+import { derivePubkey } from "../../../src/bolt3/key-derivation.js";
 import { ecdsaSign } from "../../../src/crypto/secp256k1.js";
 import { fundingScript } from "../../../src/bolt3/scripts.js";
 import { clnKeyDeriver } from "../../../src/keys/cln.js";
@@ -40,6 +42,8 @@ const FOREIGN = hexToBytes("0014" + "22".repeat(20));
 const WALLET_UTXO = hexToBytes("ab".repeat(32));
 
 interface Fixture {
+  /** The last golden message replayed. */
+  upTo: number;
   hsmd: Hsmd;
   store: MemoryStore;
   conns: HsmdConnection[];
@@ -57,7 +61,7 @@ interface Fixture {
 }
 
 /** A's service after its last revocation before the mutual close (seq 253). */
-async function quiescentChannel(policyFilter?: PolicyFilter): Promise<Fixture> {
+async function quiescentChannel(policyFilter?: PolicyFilter, upTo = 254): Promise<Fixture> {
   const msgs = parseSession(readFileSync(new URL("scenario1/A.jsonl", goldenDir), "utf8"));
   const store = new MemoryStore();
   const hsmd = await Hsmd.open({
@@ -70,7 +74,7 @@ async function quiescentChannel(policyFilter?: PolicyFilter): Promise<Fixture> {
   });
   const conns = [hsmd.root()];
   for (const m of msgs) {
-    if (m.seq > 254) break;
+    if (m.seq > upTo) break;
     if (m.dir !== "req") continue;
     const r = await conns[m.conn.n]!.handle(m.bytes);
     if (r.newClient !== undefined) conns.push(r.newClient);
@@ -78,14 +82,17 @@ async function quiescentChannel(policyFilter?: PolicyFilter): Promise<Fixture> {
   const channel = hsmd.node().channel(clnChannelId(PEER_B, 1n));
   const s = channel.state;
   assert.equal(s.phase, "operating");
-  assert.equal(s.currentHolder!.htlcs.length, 0);
-  assert.equal(s.currentHolder!.toOwnerMsat, s.currentCounterparty!.toOtherMsat);
+  if (upTo === 254) {
+    assert.equal(s.currentHolder!.htlcs.length, 0);
+    assert.equal(s.currentHolder!.toOwnerMsat, s.currentCounterparty!.toOtherMsat);
+  }
   const setup = s.setup!;
   const ourFundingPubkey = channel.basepoints.fundingPubkey;
   const witnessScript = fundingScript(ourFundingPubkey, setup.counterpartyBasepoints.fundingPubkey);
   const d = clnKeyDeriver(hsmSecret("A"));
   const setupMsg = msgs.find((m) => m.dir === "req" && m.type === 31)!;
   return {
+    upTo,
     hsmd,
     store,
     conns,
@@ -451,9 +458,14 @@ function spliceCommitmentRequest(
   f: Fixture,
   ourDeltaMsat: bigint,
   theirDeltaMsat: bigint,
-): { request: Uint8Array; tx: ReturnType<typeof recomposeCommitment>["tx"]; conn: number } {
+): {
+  request: Uint8Array;
+  tx: ReturnType<typeof recomposeCommitment>["tx"];
+  built: ReturnType<typeof recomposeCommitment>;
+  conn: number;
+} {
   const msgs = parseSession(readFileSync(new URL("scenario1/A.jsonl", goldenDir), "utf8"));
-  const last = msgs.filter((m) => m.dir === "req" && m.type === 19 && m.seq < 254).at(-1)!;
+  const last = msgs.filter((m) => m.dir === "req" && m.type === 19 && m.seq < f.upTo).at(-1)!;
   const s = f.channel.state;
   const cur = s.currentCounterparty!;
   const setup = s.setup!;
@@ -469,7 +481,7 @@ function spliceCommitmentRequest(
       feeratePerKw: cur.feeratePerKw,
       toOwnerMsat: cur.toOwnerMsat + theirDeltaMsat,
       toOtherMsat: cur.toOtherMsat + ourDeltaMsat,
-      htlcs: [],
+      htlcs: cur.htlcs,
     },
   );
   const g = last.bytes;
@@ -484,7 +496,7 @@ function spliceCommitmentRequest(
     .varBytes32(serializeTx(built.tx, false))
     .varBytes32(psbt)
     .bytes(tail);
-  return { request: w.done(), tx: built.tx, conn: last.conn.n };
+  return { request: w.done(), tx: built.tx, built, conn: last.conn.n };
 }
 
 test("the peer's commitment on the pending splice's funding: signed on the new funding with our balance moved by the splice; less for us is policy-splice-value-conserved", async () => {
@@ -668,4 +680,43 @@ test("splice_locked: lock_outpoint of the splice's funding switches the channel 
   assert.ok(
     verifySegwitV0(built.tx, 0, f.witnessScript, newValue, SIGHASH_ALL, sig, f.ourFundingPubkey),
   );
+});
+
+test("HTLC txs of the peer's commitment on a pending splice's funding are signed on that commitment", async () => {
+  // Golden seq 216: the commitments carry A's two offered HTLCs.
+  const f = await quiescentChannel(undefined, 216);
+  const cp = f.channel.state.currentCounterparty!;
+  assert.ok(cp.htlcs.length > 0);
+  const { request } = splice(f, {
+    walletInputSat: 100_000n,
+    newFundingSat: f.valueSat + 50_000n,
+    outputs: [{ script: f.wallet, amount: 49_500n }],
+  });
+  await signSplice(f, request);
+  const good = spliceCommitmentRequest(f, 50_000_000n, 0n);
+  const client = { ...f, client: f.conns[good.conn]! };
+  await signSplice(client, good.request);
+  const htlcTxs = buildHtlcTransactions(good.built);
+  assert.equal(htlcTxs.length, cp.htlcs.length);
+  const setup = f.channel.state.setup!;
+  const type = counterpartyHtlcSighashType(setup.channelType);
+  const key = derivePubkey(f.channel.basepoints.htlcBasepoint, cp.perCommitmentPoint);
+  for (const h of htlcTxs) {
+    assert.ok(equalBytes(h.tx.inputs[0]!.prevout.txid, txidOf(good.tx)));
+    const psbt = Psbt.fromTx(h.tx, [
+      { script: p2wsh(h.htlcWitnessScript), value: h.inputValueSat },
+    ]).serialize();
+    const req = new WireWriter(20)
+      .varBytes32(serializeTx(h.tx, false))
+      .varBytes32(psbt)
+      .varBytes16(h.htlcWitnessScript)
+      .bytes(cp.perCommitmentPoint)
+      .bool(true)
+      .done();
+    const reply = (await f.conns[good.conn]!.handle(req)).message!;
+    assert.equal((reply[0]! << 8) | reply[1]!, 112);
+    assert.equal(reply[66], type);
+    const sig = reply.slice(2, 66);
+    assert.ok(verifySegwitV0(h.tx, 0, h.htlcWitnessScript, h.inputValueSat, type, sig, key));
+  }
 });

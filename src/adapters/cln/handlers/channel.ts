@@ -346,9 +346,22 @@ export async function handleSignRemoteHtlcTx(ctx: RequestContext): Promise<Uint8
   const channel = clientChannel(ctx);
   const setup = requireSetup(channel);
   const s = channel.state;
-  const commitment = [s.currentCounterparty, s.previousCounterparty].find(
-    (c) => c !== undefined && equalBytes(c.perCommitmentPoint, point),
-  );
+  // An HTLC tx of the peer's commitment on a pending splice's funding spends that commitment.
+  const spent = w.tx.inputs.length === 1 ? w.tx.inputs[0]!.prevout.txid : undefined;
+  const splice = (s.pendingSplices ?? []).find((p) => {
+    const c = p.counterpartyCommitment;
+    return (
+      c !== undefined &&
+      spent !== undefined &&
+      equalBytes(c.txid, spent) &&
+      equalBytes(c.perCommitmentPoint, point)
+    );
+  });
+  const commitment =
+    splice?.counterpartyCommitment ??
+    [s.currentCounterparty, s.previousCounterparty].find(
+      (c) => c !== undefined && equalBytes(c.perCommitmentPoint, point),
+    );
   if (commitment === undefined || w.tx.inputs.length !== 1) {
     throw new HsmdClientError("cln/bad-request", "not an HTLC tx of an unrevoked commitment");
   }
@@ -356,6 +369,7 @@ export async function handleSignRemoteHtlcTx(ctx: RequestContext): Promise<Uint8
     commitmentNumber: commitment.commitmentNumber,
     commitmentOutputIndex: w.tx.inputs[0]!.prevout.vout,
     tx: w.tx,
+    ...(splice !== undefined ? { spliceFunding: splice.fundingOutpoint } : {}),
   });
   return new WireWriter(112)
     .bitcoinSignature(sig, counterpartyHtlcSighashType(setup.channelType))
