@@ -81,6 +81,7 @@ import {
   pendingSpliceAt,
   planSignSplice,
   planSignSpliceCounterpartyCommitment,
+  planAnnounceSplice,
   planLockSplice,
   planValidateSpliceHolderCommitment,
   type SpliceRequest,
@@ -718,6 +719,26 @@ export class Channel {
           sigs,
           c,
         );
+        if (p.next !== state) freezeDeep(p.next.pendingSplices);
+        return p;
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * Records a splice announced before its tx is signed: its new funding and value, and our
+   * balance change the node states (checked against the tx when it is signed, signSpliceTx).
+   * Nothing is signed. A known funding with the same value is a no-op.
+   */
+  async announceSplice(
+    funding: OutPoint,
+    channelValueSat: bigint,
+    holderDeltaMsat: bigint,
+  ): Promise<void> {
+    await this.#run(
+      (state) => {
+        const p = planAnnounceSplice(state, funding, channelValueSat, holderDeltaMsat);
         if (p.next !== state) freezeDeep(p.next.pendingSplices);
         return p;
       },

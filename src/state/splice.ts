@@ -49,6 +49,11 @@ export interface PendingSplice {
   counterpartyCommitment?: CommitmentInfo | undefined;
   /** Our commitment on the new funding validated last, with the peer's signatures on it. */
   holderCommitment?: HolderCommitmentInfo | undefined;
+  /**
+   * True once we signed the splice tx; false while the splice is only announced (channeld's
+   * accepter order: setup_channel and the new commitments come before hsmd_sign_splice_tx).
+   */
+  txSigned?: boolean | undefined;
 }
 
 /** At most this many splices (a splice and its RBF replacements) may be pending at once. */
@@ -165,6 +170,16 @@ export function planSignSplice(
   const before =
     cp !== undefined && cp.toOtherMsat < holder.toOwnerMsat ? cp.toOtherMsat : holder.toOwnerMsat;
   const newValue = newIndex >= 0 ? tx.outputs[newIndex]!.value : 0n;
+  const id = txidOf(tx);
+  const pending = state.pendingSplices ?? [];
+  const known = pending.find((p) => equalBytes(p.txid, id));
+  if (known !== undefined) {
+    c.check(
+      known.fundingOutpoint.vout === newIndex && known.channelValueSat === newValue,
+      "policy-splice-value-conserved",
+      "the splice's funding output is not the one announced for it",
+    );
+  }
   const after = checkSplice(
     {
       holderBalanceMsat: before,
@@ -175,21 +190,20 @@ export function planSignSplice(
       weContribute: ours > 0,
       foreignOutputsSat: foreignOut,
       feeSat: allIn - allOut,
-      claimedHolderBalanceMsat: req.holderBalanceMsat,
+      // An announced splice (its commitments may already be signed) states our balance.
+      claimedHolderBalanceMsat: req.holderBalanceMsat ?? known?.holderBalanceMsat,
     },
     c,
   );
 
-  const id = txidOf(tx);
   const splice: PendingSplice = {
     txid: id,
     fundingOutpoint: { txid: id, vout: newIndex < 0 ? 0 : newIndex },
     channelValueSat: newValue,
     holderBalanceMsat: after,
     holderDeltaMsat: after - before,
+    txSigned: true,
   };
-  const pending = state.pendingSplices ?? [];
-  const known = pending.find((p) => equalBytes(p.txid, id));
   let next: ChannelState = state;
   if (known === undefined) {
     if (pending.length >= MAX_PENDING_SPLICES) {
@@ -198,6 +212,9 @@ export function planSignSplice(
     next = { ...state, pendingSplices: [...pending, splice] };
   } else if (known.holderBalanceMsat !== after) {
     throw new StateError("state/splice-changed", "this splice was signed with another balance");
+  } else if (known.txSigned !== true) {
+    const signed: PendingSplice = { ...known, txSigned: true };
+    next = { ...state, pendingSplices: pending.map((p) => (p === known ? signed : p)) };
   }
   const digest = segwitV0Sighash(tx, inputIndex, script, setup.channelValueSat, SIGHASH_ALL);
   return { next, digest, splice: known ?? splice };
@@ -460,6 +477,9 @@ export function planLockSplice(state: ChannelState, funding: OutPoint): { next: 
     throw new StateError("state/unknown-splice", "no pending splice created this funding");
   }
   const { splice } = found;
+  if (splice.txSigned !== true) {
+    throw new StateError("state/splice-not-signed", "we never signed this splice");
+  }
   const holder = splice.holderCommitment;
   const counterparty = splice.counterpartyCommitment;
   if (
@@ -482,4 +502,61 @@ export function planLockSplice(state: ChannelState, funding: OutPoint): { next: 
       pendingSplices: undefined,
     },
   };
+}
+
+/**
+ * Plans recording a splice announced before its tx is signed (channeld's accepter order:
+ * hsmd_setup_channel with the new funding, then the commitments on it, then
+ * hsmd_sign_splice_tx). Our balance after is the node's statement (`holderDeltaMsat`); the
+ * commitments on the new funding give us at least that, and hsmd_sign_splice_tx later checks it
+ * against the tx (the Splicing rules). An already known funding must have the same value.
+ */
+export function planAnnounceSplice(
+  state: ChannelState,
+  funding: OutPoint,
+  channelValueSat: bigint,
+  holderDeltaMsat: bigint,
+): { next: ChannelState } {
+  const setup = state.setup;
+  if (state.phase !== "operating" || setup === undefined || state.closing !== undefined) {
+    throw new StateError("state/not-operating", "the channel is not operating");
+  }
+  const found = pendingSpliceAt(state, funding);
+  if (found !== undefined) {
+    if (found.splice.channelValueSat !== channelValueSat) {
+      throw new StateError(
+        "state/splice-changed",
+        `the splice's funding output holds ${found.splice.channelValueSat} sat, not ${channelValueSat}`,
+      );
+    }
+    return { next: state };
+  }
+  const holder = state.currentHolder;
+  if (holder === undefined)
+    throw new StateError("state/no-commitment", "no commitment to splice from");
+  const cp = state.currentCounterparty;
+  const before =
+    cp !== undefined && cp.toOtherMsat < holder.toOwnerMsat ? cp.toOtherMsat : holder.toOwnerMsat;
+  let htlcMsat = 0n;
+  for (const h of holder.htlcs) htlcMsat += h.amountMsat;
+  const after = before + holderDeltaMsat;
+  if (after < 0n || after + htlcMsat > channelValueSat * 1000n) {
+    throw new StateError(
+      "state/splice-balance",
+      `our balance after the splice would be ${after} msat`,
+    );
+  }
+  const pending = state.pendingSplices ?? [];
+  if (pending.length >= MAX_PENDING_SPLICES) {
+    throw new StateError("state/too-many-splices", `${pending.length} splices already pending`);
+  }
+  const splice: PendingSplice = {
+    txid: new Uint8Array(funding.txid),
+    fundingOutpoint: { txid: new Uint8Array(funding.txid), vout: funding.vout },
+    channelValueSat,
+    holderBalanceMsat: after,
+    holderDeltaMsat,
+    txSigned: false,
+  };
+  return { next: { ...state, pendingSplices: [...pending, splice] } };
 }

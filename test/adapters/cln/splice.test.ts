@@ -110,6 +110,8 @@ async function quiescentChannel(policyFilter?: PolicyFilter, upTo = 254): Promis
 
 interface SpliceShape {
   walletInputSat?: bigint;
+  /** An input of the peer's (a script that is not ours), after the channel input. */
+  foreignInputSat?: bigint;
   /** Value the PSBT claims for the channel input (default: the channel value). */
   channelInputSat?: bigint;
   newFundingSat: bigint;
@@ -137,6 +139,14 @@ function splice(
     sequence: 0xfffffffd,
     witnessUtxo: { script: f.fundingSpk, amount: shape.channelInputSat ?? f.valueSat },
   });
+  if (shape.foreignInputSat !== undefined) {
+    tx.addInput({
+      txid: hexToBytes("fe".repeat(32)),
+      index: 3,
+      sequence: 0xfffffffd,
+      witnessUtxo: { script: FOREIGN, amount: shape.foreignInputSat },
+    });
+  }
   tx.addOutput({ script: f.fundingSpk, amount: shape.newFundingSat });
   for (const o of shape.outputs ?? []) tx.addOutput(o);
   const index = shape.walletInputSat !== undefined ? 1 : 0;
@@ -307,7 +317,12 @@ test("setup_channel for a splice is answered before (accepter order) and after (
   // Accepter order: channeld announces the new funding before asking for the splice signature.
   const early = await conn.handle(spliceSetup(f, hexToBytes("cd".repeat(32)), 1, f.valueSat + 1n));
   assert.equal((early.message![0]! << 8) | early.message![1]!, 131);
-  assert.equal(f.channel.version, version);
+  // Recorded as announced (not signed): its commitments may come before the splice tx.
+  assert.notEqual(f.channel.version, version);
+  const announced = f.channel.state.pendingSplices!;
+  assert.equal(announced.length, 1);
+  assert.equal(announced[0]!.txSigned, false);
+  assert.equal(announced[0]!.holderBalanceMsat, f.ourMsat + 1_000n);
   // Initiator order: the splice is signed first, then announced with its outpoint and value.
   const { tx, request } = splice(f, {
     walletInputSat: 100_000n,
@@ -718,5 +733,38 @@ test("HTLC txs of the peer's commitment on a pending splice's funding are signed
     assert.equal(reply[66], type);
     const sig = reply.slice(2, 66);
     assert.ok(verifySegwitV0(h.tx, 0, h.htlcWitnessScript, h.inputValueSat, type, sig, key));
+  }
+});
+
+test("accepter order: the peer's splice-in is announced, its commitments signed, then the splice tx checked against the announced balance", async () => {
+  for (const [theirRelativeSat, rule] of [
+    [50_000n, null],
+    [60_000n, "policy-splice-out-destination"],
+    [40_000n, "policy-splice-value-conserved"],
+  ] as const) {
+    const f = await quiescentChannel();
+    const conn = f.conns[f.setupRequest.conn]!;
+    const newValue = f.valueSat + 50_000n;
+    const { tx, request, index } = splice(f, { foreignInputSat: 50_400n, newFundingSat: newValue });
+    const id = txidOf(parseTx(tx.unsignedTx));
+    // channeld: setup_channel with the new funding, push_value = the peer's relative amount.
+    const setup = spliceSetup(f, id, 0, newValue);
+    new DataView(setup.buffer).setBigUint64(11, theirRelativeSat, false);
+    await conn.handle(setup);
+    const ours = (50_000n - theirRelativeSat) * 1000n;
+    const commitment = spliceCommitmentRequest(f, ours, 50_000_000n - ours);
+    await signSplice({ ...f, client: f.conns[commitment.conn]! }, commitment.request);
+    const version = f.channel.version;
+    if (rule === null) {
+      const sig = await signSplice(f, request);
+      assertVerifies(f, tx, index, sig);
+      assert.equal(f.channel.state.pendingSplices![0]!.txSigned, true);
+      assert.equal(f.channel.state.pendingSplices![0]!.holderBalanceMsat, f.ourMsat);
+    } else {
+      const e = await refusal(f, request);
+      assert.deepEqual(e.ruleIds, [rule]);
+      assert.equal(f.channel.version, version);
+      assert.equal(f.channel.state.pendingSplices![0]!.txSigned, false);
+    }
   }
 });

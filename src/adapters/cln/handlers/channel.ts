@@ -127,8 +127,12 @@ export async function handleSetupChannel(ctx: RequestContext): Promise<Uint8Arra
     counterpartyShutdownScript: remoteShutdown.length > 0 ? remoteShutdown : undefined,
   };
   const channel = clientChannel(ctx);
-  if (channel.state.setup !== undefined && isSpliceSetup(channel.state.setup, setup)) {
-    checkSpliceSetup(channel, setup);
+  const current = channel.state.setup;
+  if (current !== undefined && isSpliceSetup(current, setup)) {
+    // push_value carries the other side's relative splice amount (sat, as a raw signed u64).
+    const theirRelativeSat = pushMsat >= 1n << 63n ? pushMsat - (1n << 64n) : pushMsat;
+    const oursMsat = (channelValueSat - current.channelValueSat - theirRelativeSat) * 1000n;
+    await channel.announceSplice(setup.fundingOutpoint, channelValueSat, oursMsat);
     return emptyReply(131);
   }
   await channel.setup(setup);
@@ -161,29 +165,6 @@ function isSpliceSetup(current: ChannelSetup, next: ChannelSetup): boolean {
     next.holderShutdownScript === undefined &&
     next.counterpartyShutdownScript === undefined
   );
-}
-
-/**
- * A splice's setup_channel changes nothing in Warden: the channel keeps its parameters and
- * its current funding's rules. If Warden already signed this splice (channeld's initiator
- * order), the outpoint's value must be the one recorded; before (the accepter order) nothing
- * is signed yet and hsmd_sign_splice_tx will check the splice tx itself.
- */
-function checkSpliceSetup(channel: Channel, next: ChannelSetup): void {
-  const s = channel.state;
-  if (s.phase !== "operating" || s.closing !== undefined) {
-    throw new HsmdClientError("cln/bad-request", `cannot splice a channel that is ${s.phase}`);
-  }
-  const o = next.fundingOutpoint;
-  const known = (s.pendingSplices ?? []).find(
-    (p) => equalBytes(p.fundingOutpoint.txid, o.txid) && p.fundingOutpoint.vout === o.vout,
-  );
-  if (known !== undefined && known.channelValueSat !== next.channelValueSat) {
-    throw new HsmdClientError(
-      "cln/bad-request",
-      `the splice's funding output holds ${known.channelValueSat} sat, not ${next.channelValueSat}`,
-    );
-  }
 }
 
 /**
