@@ -76,6 +76,16 @@ import {
 } from "../state/onchain-sweep.js";
 import type { PaymentScope } from "../payments/payments.js";
 import type { PaymentsOutcome } from "../policy/rules/payments.js";
+import type { OutPoint } from "../bitcoin/tx.js";
+import {
+  pendingSpliceAt,
+  planSignSplice,
+  planSignSpliceCounterpartyCommitment,
+  planAnnounceSplice,
+  planLockSplice,
+  planValidateSpliceHolderCommitment,
+  type SpliceRequest,
+} from "../state/splice.js";
 import type { StoreWrite } from "../store/store.js";
 import { equalBytes } from "../util/bytes.js";
 import type { Node } from "./node.js";
@@ -619,6 +629,136 @@ export class Channel {
           tx: built.tx,
         };
       },
+    );
+  }
+
+  /**
+   * Signs (SIGHASH_ALL, compact) our channel input of a splice transaction after the Splicing
+   * rules: the input spends the current funding output, exactly one output is the new funding
+   * (the same 2-of-2), and our balance after the splice conserves our value (rules/splice.ts).
+   * The pending splice (new funding outpoint and value, our balance after) is committed to the
+   * state before the signature leaves; the same request again gets the same signature. Other
+   * inputs (our wallet's) are neither signed nor checked beyond their amounts.
+   */
+  async signSpliceTx(req: SpliceRequest): Promise<Uint8Array> {
+    return this.#run(
+      (state, c) => {
+        const p = planSignSplice(
+          state,
+          {
+            config: this.#node.policy.config,
+            isOurWallet: this.#node.isOurWallet,
+            holderFundingPubkey: this.#keys.basepoints.fundingPubkey,
+          },
+          req,
+          c,
+        );
+        if (p.next !== state) freezeDeep(p.next.pendingSplices);
+        return p;
+      },
+      (p) => ecdsaSign(p.digest, this.#keys.fundingSecret, this.#node.ecdsaOptions),
+    );
+  }
+
+  /**
+   * Signs the peer's commitment n on the new funding of the pending splice at `funding` (and
+   * our signatures on its HTLC txs): it must mirror the peer's current commitment n with the
+   * balances the splice recorded (state/splice.ts). StateError `state/unknown-splice` when no
+   * splice we signed created `funding`.
+   */
+  async signSpliceCounterpartyCommitment(
+    funding: OutPoint,
+    counterpartyPoint: Uint8Array,
+    proposal: CommitmentProposal,
+  ): Promise<CommitmentSignatures> {
+    return this.#run(
+      (state, c) => {
+        const found = pendingSpliceAt(state, funding);
+        if (found === undefined) {
+          throw new StateError("state/unknown-splice", "no pending splice created this funding");
+        }
+        const p = planSignSpliceCounterpartyCommitment(
+          state,
+          this.#context(),
+          found.splice,
+          counterpartyPoint,
+          proposal,
+          c,
+        );
+        if (p.next !== state) freezeDeep(p.next.pendingSplices);
+        return p;
+      },
+      (p) => this.#signCounterparty(p.commitment, counterpartyPoint),
+    );
+  }
+
+  /**
+   * Validates the peer's signatures on our commitment n on the new funding of the pending
+   * splice at `funding` and records it there: it must mirror our current commitment n with the
+   * balances the splice recorded (state/splice.ts). StateError `state/unknown-splice` when no
+   * splice we signed created `funding`.
+   */
+  async validateSpliceHolderCommitment(
+    funding: OutPoint,
+    proposal: CommitmentProposal,
+    sigs: CounterpartySignatures,
+  ): Promise<void> {
+    await this.#run(
+      (state, c) => {
+        const found = pendingSpliceAt(state, funding);
+        if (found === undefined) {
+          throw new StateError("state/unknown-splice", "no pending splice created this funding");
+        }
+        const point = this.#keys.perCommitmentPoint(proposal.commitmentNumber);
+        const p = planValidateSpliceHolderCommitment(
+          state,
+          this.#context(),
+          found.splice,
+          point,
+          proposal,
+          sigs,
+          c,
+        );
+        if (p.next !== state) freezeDeep(p.next.pendingSplices);
+        return p;
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * Records a splice announced before its tx is signed: its new funding and value, and our
+   * balance change the node states (checked against the tx when it is signed, signSpliceTx).
+   * Nothing is signed. A known funding with the same value is a no-op.
+   */
+  async announceSplice(
+    funding: OutPoint,
+    channelValueSat: bigint,
+    holderDeltaMsat: bigint,
+  ): Promise<void> {
+    await this.#run(
+      (state) => {
+        const p = planAnnounceSplice(state, funding, channelValueSat, holderDeltaMsat);
+        if (p.next !== state) freezeDeep(p.next.pendingSplices);
+        return p;
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * Switches the channel to the pending splice's funding at `funding` once the splice is locked:
+   * the setup's funding outpoint and value, and the current commitments, become the splice's
+   * (state/splice.ts planLockSplice). Locking the current funding is a no-op.
+   */
+  async lockSplice(funding: OutPoint): Promise<void> {
+    await this.#run(
+      (state) => {
+        const p = planLockSplice(state, funding);
+        if (p.next !== state) freezeDeep(p.next.setup);
+        return p;
+      },
+      () => undefined,
     );
   }
 

@@ -1,6 +1,7 @@
 /**
  * The negotiated, immutable parameters of one channel (BOLT 2 open_channel / accept_channel /
- * funding_created), from the holder's (our) point of view. Fixed once the channel is set up.
+ * funding_created), from the holder's (our) point of view. Fixed once the channel is set up,
+ * except the funding outpoint and value, which a locked splice replaces (state/splice.ts).
  */
 import type { OutPoint } from "../bitcoin/tx.js";
 import type { ChannelType } from "../bolt3/channel-type.js";

@@ -11,6 +11,7 @@
  */
 import type { ChannelSetup } from "./channel-setup.js";
 import type { CommitmentInfo, HolderCommitmentInfo } from "./commitment-info.js";
+import type { PendingSplice } from "./splice.js";
 
 /** Life cycle: new (keys only) → operating (setup done) → closing → closed. */
 export type ChannelPhase = "new" | "operating" | "closing" | "closed";
@@ -42,4 +43,10 @@ export interface ChannelState {
   closing: ClosingKind | undefined;
   /** Holder commitment number we signed for broadcast, if any. */
   holderCommitmentBroadcast: number | undefined;
+  /**
+   * Splices whose channel input we signed (new funding outpoint, value, our balance after),
+   * oldest first; absent until the first splice. Commitments on the current funding keep
+   * their rules meanwhile.
+   */
+  pendingSplices?: readonly PendingSplice[] | undefined;
 }

@@ -6,14 +6,16 @@
  * output index and brings the transaction it built (and, for a success, the preimage). Pure:
  * plans never touch a secret key and never change the state.
  */
-import type { Tx } from "../bitcoin/tx.js";
+import type { OutPoint, Tx } from "../bitcoin/tx.js";
 import type { ChannelType } from "../bolt3/channel-type.js";
 import { hasAnchors } from "../bolt3/channel-type.js";
 import type { HtlcTransaction } from "../bolt3/htlc-tx.js";
 import type { Checker } from "../policy/policy.js";
 import { checkHtlcTx, type HtlcTxClaims } from "../policy/rules/htlc-tx.js";
 import type { ChannelState } from "./channel-state.js";
+import type { CommitmentInfo } from "./commitment-info.js";
 import { StateError } from "./errors.js";
+import { pendingSpliceAt, spliceSetup } from "./splice.js";
 import {
   checkPreimage,
   copyTx,
@@ -61,6 +63,8 @@ export interface CounterpartyHtlcTxRequest {
   /** The node's copy of the peer's HTLC tx (compared with BOLT 3's when present). */
   tx?: Tx;
   claims?: HtlcTxClaims;
+  /** The funding of a pending splice when the commitment is the one made on that funding. */
+  spliceFunding?: OutPoint;
 }
 
 /** What the shell signs for our own HTLC tx. */
@@ -174,8 +178,11 @@ export function planSignCounterpartyHtlcTx(
   req: CounterpartyHtlcTxRequest,
   c: Checker,
 ): CounterpartyHtlcPlan {
-  const setup = requireSetup(state);
-  const info = counterpartyCommitmentFor(state, req.commitmentNumber);
+  let setup = requireSetup(state);
+  let info = req.spliceFunding === undefined ? undefined : spliceCommitment(state, req);
+  if (info !== undefined)
+    setup = spliceSetup(setup, pendingSpliceAt(state, req.spliceFunding!)!.splice);
+  info ??= counterpartyCommitmentFor(state, req.commitmentNumber);
   const built = recomposeStored("counterparty", setup, ctx, info);
   const { htlcTx } = htlcAtOutput(built, req.commitmentOutputIndex);
   // Without the node's copy, the recomposition itself still faces the fee rule.
@@ -203,4 +210,17 @@ export function planSignCounterpartyHtlcTx(
     htlcTx,
     perCommitmentPoint: info.perCommitmentPoint,
   };
+}
+
+/** The peer's commitment n recorded on the pending splice at `req.spliceFunding` (StateError if none). */
+function spliceCommitment(state: ChannelState, req: CounterpartyHtlcTxRequest): CommitmentInfo {
+  const found = pendingSpliceAt(state, req.spliceFunding!);
+  const info = found?.splice.counterpartyCommitment;
+  if (info === undefined || info.commitmentNumber !== req.commitmentNumber) {
+    throw new StateError(
+      "state/unknown-splice",
+      `no commitment ${req.commitmentNumber} of the peer on that splice's funding`,
+    );
+  }
+  return info;
 }

@@ -81,7 +81,8 @@ function requireNotClosing(state: ChannelState): void {
   }
 }
 
-function sameHtlcs(a: readonly Htlc[], b: readonly Htlc[]): boolean {
+/** True when both lists hold the same HTLCs in the same order. */
+export function sameHtlcs(a: readonly Htlc[], b: readonly Htlc[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!sameHtlc(a[i]!, b[i]!)) return false;
   return true;
@@ -224,6 +225,9 @@ export function planValidateHolderCommitment(
         ctx.obscuringFactor,
         proposal,
       );
+      // The same content on another transaction (e.g. a splice's new funding) is no retry.
+      if (proposal.tx !== undefined)
+        checkProposedCommitmentTx("holder", proposal.tx, commitment, c);
       return { next: state, commitment, retry: true };
     }
     c.fail("policy-commitment-retry-same", `holder commitment ${n} repeated with other content`);
@@ -397,6 +401,10 @@ export function planSignCounterpartyCommitment(
         ctx.obscuringFactor,
         proposal,
       );
+      // The same content on another transaction (e.g. a splice's new funding) is no retry.
+      if (proposal.tx !== undefined) {
+        checkProposedCommitmentTx("counterparty", proposal.tx, commitment, c);
+      }
       return { next: state, commitment, retry: true };
     }
     c.fail("policy-commitment-retry-same", `counterparty commitment ${n} was already signed`);

@@ -116,7 +116,7 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [26, nd.handleWillFundOffer],
   [27, nd.handleDeriveSecret],
   [28, nd.handleCheckPubkey],
-  [29, oc.handleNotImplemented],
+  [29, ch.handleSignSpliceTx],
   [30, nd.handleNewChannel],
   [31, ch.handleSetupChannel],
   [32, ch.handleCheckOutpoint],

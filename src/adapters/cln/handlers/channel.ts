@@ -12,6 +12,7 @@ import { counterpartyHtlcSighashType } from "../../../bolt3/signing.js";
 import type { Channel } from "../../../signer/channel.js";
 import type { ChannelSetup } from "../../../state/channel-setup.js";
 import { revealedCounterpartySecret } from "../../../state/onchain-sweep.js";
+import { pendingSpliceAt, spliceSetup } from "../../../state/splice.js";
 import { constantTimeEqual, equalBytes } from "../../../util/bytes.js";
 import { htlcsFromCln, proposalFromCln } from "../commitment.js";
 import {
@@ -125,8 +126,45 @@ export async function handleSetupChannel(ctx: RequestContext): Promise<Uint8Arra
     holderShutdownScript: localShutdown.length > 0 ? localShutdown : undefined,
     counterpartyShutdownScript: remoteShutdown.length > 0 ? remoteShutdown : undefined,
   };
-  await clientChannel(ctx).setup(setup);
+  const channel = clientChannel(ctx);
+  const current = channel.state.setup;
+  if (current !== undefined && isSpliceSetup(current, setup)) {
+    // push_value carries the other side's relative splice amount (sat, as a raw signed u64).
+    const theirRelativeSat = pushMsat >= 1n << 63n ? pushMsat - (1n << 64n) : pushMsat;
+    const oursMsat = (channelValueSat - current.channelValueSat - theirRelativeSat) * 1000n;
+    await channel.announceSplice(setup.fundingOutpoint, channelValueSat, oursMsat);
+    return emptyReply(131);
+  }
+  await channel.setup(setup);
   return emptyReply(131);
+}
+
+/**
+ * True when `next` is the setup_channel channeld sends for a splice (update_hsmd_with_splice):
+ * the set-up channel's parameters with another funding outpoint and value, the push field
+ * carrying the other side's relative splice amount, and no upfront shutdown scripts (they
+ * cannot change, so channeld leaves them out).
+ */
+function isSpliceSetup(current: ChannelSetup, next: ChannelSetup): boolean {
+  const sameOutpoint =
+    equalBytes(current.fundingOutpoint.txid, next.fundingOutpoint.txid) &&
+    current.fundingOutpoint.vout === next.fundingOutpoint.vout;
+  const keys = current.counterpartyBasepoints;
+  const nk = next.counterpartyBasepoints;
+  return (
+    !sameOutpoint &&
+    current.channelType === next.channelType &&
+    current.isOutbound === next.isOutbound &&
+    current.holderToSelfDelay === next.holderToSelfDelay &&
+    current.counterpartyToSelfDelay === next.counterpartyToSelfDelay &&
+    equalBytes(keys.fundingPubkey, nk.fundingPubkey) &&
+    equalBytes(keys.revocationBasepoint, nk.revocationBasepoint) &&
+    equalBytes(keys.paymentBasepoint, nk.paymentBasepoint) &&
+    equalBytes(keys.delayedPaymentBasepoint, nk.delayedPaymentBasepoint) &&
+    equalBytes(keys.htlcBasepoint, nk.htlcBasepoint) &&
+    next.holderShutdownScript === undefined &&
+    next.counterpartyShutdownScript === undefined
+  );
 }
 
 /**
@@ -137,8 +175,11 @@ export async function handleCheckOutpoint(ctx: RequestContext): Promise<Uint8Arr
   const txid = ctx.r.b32();
   const vout = ctx.r.u16();
   ctx.r.end();
-  const setup = requireSetup(clientChannel(ctx));
-  if (!equalBytes(setup.fundingOutpoint.txid, txid) || setup.fundingOutpoint.vout !== vout) {
+  const channel = clientChannel(ctx);
+  const setup = requireSetup(channel);
+  const current =
+    equalBytes(setup.fundingOutpoint.txid, txid) && setup.fundingOutpoint.vout === vout;
+  if (!current && pendingSpliceAt(channel.state, { txid, vout }) === undefined) {
     throw new HsmdClientError("cln/bad-request", "not this channel's funding outpoint");
   }
   const chain = ctx.core.chain;
@@ -146,15 +187,23 @@ export async function handleCheckOutpoint(ctx: RequestContext): Promise<Uint8Arr
   return new WireWriter(132).bool(buried).done();
 }
 
-/** hsmd_lock_outpoint: the funding outpoint must be the channel's (no splices yet). */
+/**
+ * hsmd_lock_outpoint: the channel's funding outpoint (channel_ready), or a pending splice's
+ * (splice_locked): Channel.lockSplice switches the channel to that funding.
+ */
 export async function handleLockOutpoint(ctx: RequestContext): Promise<Uint8Array> {
   const txid = ctx.r.b32();
   const vout = ctx.r.u16();
   ctx.r.end();
-  const setup = requireSetup(clientChannel(ctx));
-  if (!equalBytes(setup.fundingOutpoint.txid, txid) || setup.fundingOutpoint.vout !== vout) {
+  const channel = clientChannel(ctx);
+  const setup = requireSetup(channel);
+  if (equalBytes(setup.fundingOutpoint.txid, txid) && setup.fundingOutpoint.vout === vout) {
+    return emptyReply(137);
+  }
+  if (pendingSpliceAt(channel.state, { txid, vout }) === undefined) {
     throw new HsmdClientError("cln/bad-request", "not this channel's funding outpoint");
   }
+  await channel.lockSplice({ txid, vout });
   return emptyReply(137);
 }
 
@@ -178,9 +227,12 @@ export async function handleSignRemoteCommitment(ctx: RequestContext): Promise<U
   const channel = clientChannel(ctx);
   const setup = requireSetup(channel);
   checkRemoteFundingKey(setup, remoteFunding);
+  // While a splice is pending channeld also signs the peer's commitment on the new funding.
+  const input = w.tx.inputs.length === 1 ? w.tx.inputs[0]!.prevout : undefined;
+  const splice = input === undefined ? undefined : pendingSpliceAt(channel.state, input);
   const proposal = proposalFromCln({
     owner: "counterparty",
-    setup,
+    setup: splice === undefined ? setup : spliceSetup(setup, splice.splice),
     holder: channel.basepoints,
     point,
     commitmentNumber: n,
@@ -188,7 +240,10 @@ export async function handleSignRemoteCommitment(ctx: RequestContext): Promise<U
     htlcs: htlcsFromCln("counterparty", htlcs),
     tx: w.tx,
   });
-  const sigs = await channel.signCounterpartyCommitment(point, proposal);
+  const sigs =
+    splice === undefined
+      ? await channel.signCounterpartyCommitment(point, proposal)
+      : await channel.signSpliceCounterpartyCommitment(input!, point, proposal);
   return new WireWriter(112).bitcoinSignature(sigs.signature, SIGHASH_ALL).done();
 }
 
@@ -215,9 +270,12 @@ export async function handleValidateCommitment(ctx: RequestContext): Promise<Uin
   const channel = clientChannel(ctx);
   const setup = requireSetup(channel);
   const point = await channel.getPerCommitmentPoint(n);
+  // While a splice is pending channeld also validates our commitment on the new funding.
+  const input = w.tx.inputs.length === 1 ? w.tx.inputs[0]!.prevout : undefined;
+  const splice = input === undefined ? undefined : pendingSpliceAt(channel.state, input);
   const proposal = proposalFromCln({
     owner: "holder",
-    setup,
+    setup: splice === undefined ? setup : spliceSetup(setup, splice.splice),
     holder: channel.basepoints,
     point,
     commitmentNumber: n,
@@ -226,10 +284,12 @@ export async function handleValidateCommitment(ctx: RequestContext): Promise<Uin
     tx: w.tx,
   });
   const htlcType = counterpartyHtlcSighashType(setup.channelType);
-  await channel.validateHolderCommitment(proposal, {
+  const sigs = {
     commitmentSignature: checkSighash(sig, SIGHASH_ALL, "commitment signature"),
     htlcSignatures: htlcSigs.map((s) => checkSighash(s, htlcType, "HTLC signature")),
-  });
+  };
+  if (splice === undefined) await channel.validateHolderCommitment(proposal, sigs);
+  else await channel.validateSpliceHolderCommitment(input!, proposal, sigs);
   const next = await channel.getPerCommitmentPoint(n + 1);
   return new WireWriter(135).bool(false).bytes(next).done();
 }
@@ -267,9 +327,22 @@ export async function handleSignRemoteHtlcTx(ctx: RequestContext): Promise<Uint8
   const channel = clientChannel(ctx);
   const setup = requireSetup(channel);
   const s = channel.state;
-  const commitment = [s.currentCounterparty, s.previousCounterparty].find(
-    (c) => c !== undefined && equalBytes(c.perCommitmentPoint, point),
-  );
+  // An HTLC tx of the peer's commitment on a pending splice's funding spends that commitment.
+  const spent = w.tx.inputs.length === 1 ? w.tx.inputs[0]!.prevout.txid : undefined;
+  const splice = (s.pendingSplices ?? []).find((p) => {
+    const c = p.counterpartyCommitment;
+    return (
+      c !== undefined &&
+      spent !== undefined &&
+      equalBytes(c.txid, spent) &&
+      equalBytes(c.perCommitmentPoint, point)
+    );
+  });
+  const commitment =
+    splice?.counterpartyCommitment ??
+    [s.currentCounterparty, s.previousCounterparty].find(
+      (c) => c !== undefined && equalBytes(c.perCommitmentPoint, point),
+    );
   if (commitment === undefined || w.tx.inputs.length !== 1) {
     throw new HsmdClientError("cln/bad-request", "not an HTLC tx of an unrevoked commitment");
   }
@@ -277,6 +350,7 @@ export async function handleSignRemoteHtlcTx(ctx: RequestContext): Promise<Uint8
     commitmentNumber: commitment.commitmentNumber,
     commitmentOutputIndex: w.tx.inputs[0]!.prevout.vout,
     tx: w.tx,
+    ...(splice !== undefined ? { spliceFunding: splice.fundingOutpoint } : {}),
   });
   return new WireWriter(112)
     .bitcoinSignature(sig, counterpartyHtlcSighashType(setup.channelType))
@@ -339,6 +413,30 @@ async function signMutualCloseTx(channel: Channel, tx: Tx): Promise<Uint8Array> 
     throw new HsmdClientError("cln/bad-request", "closing tx differs from Warden's");
   }
   return signed.signature;
+}
+
+/**
+ * hsmd_sign_splice_tx (channeld): Channel.signSpliceTx on the channel input `input_index` of
+ * the splice tx, whose PSBT gives the spent outputs. The remote funding key must be the
+ * channel's (the new funding output is the 2-of-2 of the same keys). Our wallet's inputs are
+ * not signed here: channeld gets them signed through hsmd_sign_withdrawal (signpsbt), as hsmd.
+ */
+export async function handleSignSpliceTx(ctx: RequestContext): Promise<Uint8Array> {
+  const w = ctx.r.bitcoinTx();
+  const remoteFunding = ctx.r.point();
+  const inputIndex = ctx.r.u32();
+  ctx.r.end();
+  const channel = clientChannel(ctx);
+  checkRemoteFundingKey(requireSetup(channel), remoteFunding);
+  if (inputIndex >= w.tx.inputs.length) {
+    throw new HsmdClientError("cln/bad-request", `the splice tx has no input ${inputIndex}`);
+  }
+  const sig = await channel.signSpliceTx({
+    tx: w.tx,
+    spentOutputs: spentOutputs(w),
+    inputIndex,
+  });
+  return new WireWriter(112).bitcoinSignature(sig, SIGHASH_ALL).done();
 }
 
 /**

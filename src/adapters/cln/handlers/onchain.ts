@@ -313,11 +313,3 @@ export async function handleHtlcTxMingle(ctx: RequestContext): Promise<Uint8Arra
   const reply = await signWalletInputs(ctx, utxos, psbt, [k]);
   return new WireWriter(150).varBytes32(reply).done();
 }
-
-/** Requests Warden does not implement yet: a clear refusal, never a signature. */
-export async function handleNotImplemented(ctx: RequestContext): Promise<never> {
-  throw new HsmdClientError(
-    "cln/unsupported",
-    `request type ${ctx.type} is not implemented by Warden yet`,
-  );
-}
