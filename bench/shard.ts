@@ -2,12 +2,9 @@
  * Throughput of validated updates with channels sharded over worker threads (WorkerPool):
  * C channels × R update rounds (each round the four operations of bench/signer.ts, N HTLCs),
  * all channels at once, each channel's requests in order. Through the pool each round is one
- * request in its binary wire form (WorkerPool.roundWire, src/signer/round-wire.ts), as a
- * remote client sends it: the main thread routes the bytes to the channel's worker unread, the
- * worker decodes them and runs the four separately validated and committed operations, and
- * sends back the encoded result. The peer's inputs are computed and encoded beforehand (they
- * arrive as bytes), so the timed part is routing, decoding, the signer's work and encoding the
- * reply; the in-process and one-core figures run the same rounds with no wire at all. Reported for 1 and 2 workers with the same workload in the same
+ * request (WorkerPool.round) that the worker runs as the four separately validated and
+ * committed operations. The peer's inputs are computed beforehand, so the timed part is the
+ * signer's work plus routing. Reported for 1 and 2 workers with the same workload in the same
  * run (and in-process, no workers, for reference) with the 2-worker / 1-worker ratio.
  */
 import { spawnSync } from "node:child_process";
@@ -26,7 +23,6 @@ import {
   roundInputs,
 } from "./peer.js";
 import { openBenchChannel, runRound } from "./signer.js";
-import { encodeRoundRequest } from "../src/signer/round-wire.js";
 import { Node } from "../src/signer/node.js";
 import { MemoryStore } from "../src/store/memory-store.js";
 import { ApproveAll } from "../src/payments/approver.js";
@@ -153,21 +149,13 @@ async function openAll(pool: WorkerPool, ps: ChannelPlan[]): Promise<void> {
 async function poolRounds(
   pool: WorkerPool,
   ps: ChannelPlan[],
-  wire: Uint8Array[][],
+  which: (p: ChannelPlan) => RoundRequest[],
 ): Promise<void> {
   await Promise.all(
-    ps.map(async (p, i) => {
-      for (const bytes of wire[i]!) {
-        const reply = await pool.roundWire(p.id, bytes);
-        if (reply.length === 0) throw new Error("empty round reply");
-      }
+    ps.map(async (p) => {
+      for (const r of which(p)) await pool.round(p.id, r);
     }),
   );
-}
-
-/** Each channel's rounds as wire requests (fresh buffers: roundWire transfers them away). */
-function encodeAll(ps: ChannelPlan[], which: (p: ChannelPlan) => RoundRequest[]): Uint8Array[][] {
-  return ps.map((p) => which(p).map(encodeRoundRequest));
 }
 
 /** Rounds per second over `workers` workers. */
@@ -182,14 +170,9 @@ async function throughput(workers: number, ps: ChannelPlan[]): Promise<number> {
   const pool = await WorkerPool.start(spec, workers);
   try {
     await openAll(pool, ps);
-    await poolRounds(
-      pool,
-      ps,
-      encodeAll(ps, (p) => p.warmupRequests),
-    );
-    const timed = encodeAll(ps, (p) => p.roundRequests);
+    await poolRounds(pool, ps, (p) => p.warmupRequests);
     const t0 = performance.now();
-    await poolRounds(pool, ps, timed);
+    await poolRounds(pool, ps, (p) => p.roundRequests);
     const s = (performance.now() - t0) / 1000;
     return Math.round((ps.length * ps[0]!.rounds.length) / s);
   } finally {

@@ -11,7 +11,6 @@ import { MemoryStore } from "../store/memory-store.js";
 import type { Channel } from "./channel.js";
 import { ApproveAll } from "../payments/approver.js";
 import { Node, type NodeKeySource } from "./node.js";
-import { decodeRoundRequest, encodeRoundResult } from "./round-wire.js";
 import { serializeError } from "./serialized-error.js";
 import { MAX_BATCH } from "./worker-protocol.js";
 import {
@@ -66,20 +65,15 @@ async function main(): Promise<void> {
    */
   const tails = new Map<string, Promise<unknown>>();
   // Replies are batched like the pool's requests (per event-loop turn, at most MAX_BATCH).
-  // Encoded round results travel as transferred buffers (no copy).
   let replies: WorkerResponse[] = [];
-  let transfer: ArrayBuffer[] = [];
   const flush = (): void => {
     if (replies.length === 0) return;
     const batch = replies;
-    const moved = transfer;
     replies = [];
-    transfer = [];
-    port.postMessage(batch, moved);
+    port.postMessage(batch);
   };
   const reply = (r: WorkerResponse): void => {
     replies.push(r);
-    if (r.ok && r.value instanceof Uint8Array) transfer.push(r.value.buffer as ArrayBuffer);
     if (replies.length === 1) setImmediate(flush);
     else if (replies.length >= MAX_BATCH) flush();
   };
@@ -91,9 +85,6 @@ async function main(): Promise<void> {
     }
     const c = node.channel(req.channelId);
     if (req.op === "round") return runRound(c, req.round);
-    if (req.op === "roundWire") {
-      return encodeRoundResult(await runRound(c, decodeRoundRequest(req.bytes)));
-    }
     const method = req.method;
     if (!CHANNEL_METHODS.includes(method)) throw new Error(`worker: no method ${method}`);
     const fn = c[method] as (...a: unknown[]) => Promise<unknown>;

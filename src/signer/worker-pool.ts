@@ -52,7 +52,6 @@ class Shard {
   readonly worker: Worker;
   readonly pending = new Map<number, Pending>();
   #queue: WorkerRequest[] = [];
-  #transfer: ArrayBuffer[] = [];
   #nextId = 1;
 
   constructor(worker: Worker) {
@@ -75,12 +74,11 @@ class Shard {
    * loop is over or MAX_BATCH requests wait (many channels awaiting at once then cost a few
    * messages, not one each).
    */
-  send(req: WorkerRequestBody, transfer?: ArrayBuffer): Promise<unknown> {
+  send(req: WorkerRequestBody): Promise<unknown> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.#queue.push({ ...req, id });
-      if (transfer !== undefined) this.#transfer.push(transfer);
       if (this.#queue.length === 1) setImmediate(() => this.#flush());
       else if (this.#queue.length >= MAX_BATCH) this.#flush();
     });
@@ -89,10 +87,8 @@ class Shard {
   #flush(): void {
     if (this.#queue.length === 0) return;
     const batch = this.#queue;
-    const moved = this.#transfer;
     this.#queue = [];
-    this.#transfer = [];
-    this.worker.postMessage(batch, moved);
+    this.worker.postMessage(batch);
   }
 
   #failAll(e: unknown): void {
@@ -166,26 +162,6 @@ export class WorkerPool {
   async round(channelId: string, round: RoundRequest): Promise<RoundResult> {
     const shard = this.#shards[this.shardOf(channelId)]!;
     return (await shard.send({ op: "round", channelId, round })) as RoundResult;
-  }
-
-  /**
-   * Runs one update round given in its binary form (round-wire.ts encodeRoundRequest), as a
-   * remote client sends it; resolves to the encoded RoundResult. The bytes are handed to the
-   * worker without being read here; a buffer that owns its whole ArrayBuffer is transferred
-   * (the caller must not use it afterwards), any other view is copied first.
-   */
-  async roundWire(channelId: string, bytes: Uint8Array): Promise<Uint8Array> {
-    const shard = this.#shards[this.shardOf(channelId)]!;
-    const own =
-      bytes.byteOffset === 0 &&
-      bytes.byteLength === bytes.buffer.byteLength &&
-      bytes.buffer instanceof ArrayBuffer
-        ? bytes
-        : bytes.slice();
-    return (await shard.send(
-      { op: "roundWire", channelId, bytes: own },
-      own.buffer as ArrayBuffer,
-    )) as Uint8Array;
   }
 
   /** Stops every worker (in-flight requests are rejected). */

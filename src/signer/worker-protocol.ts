@@ -92,9 +92,7 @@ export interface RoundResult {
 export type WorkerRequestBody =
   | { op: "newChannel"; channelId: string }
   | { op: "call"; channelId: string; method: ChannelMethod; args: unknown[] }
-  | { op: "round"; channelId: string; round: RoundRequest }
-  /** A round in its binary form (round-wire.ts); answered with the encoded RoundResult. */
-  | { op: "roundWire"; channelId: string; bytes: Uint8Array };
+  | { op: "round"; channelId: string; round: RoundRequest };
 
 /** Main → worker: a request and its id (echoed in the response). */
 export type WorkerRequest = WorkerRequestBody & { id: number };

@@ -14,7 +14,6 @@ import {
   type RoundInputs,
 } from "../../bench/peer.js";
 import { PolicyError } from "../../src/policy/errors.js";
-import { decodeRoundResult, encodeRoundRequest } from "../../src/signer/round-wire.js";
 import { channelShardHash, type RoundRequest, WorkerPool } from "../../src/signer/worker-pool.js";
 import { StateError } from "../../src/state/errors.js";
 
@@ -143,64 +142,5 @@ describe("WorkerPool", () => {
       assert.ok(e.violations.some((v) => v.ruleId === "policy-revocation-secret-matches"));
       return true;
     });
-  });
-
-  test("runs rounds given as wire bytes and answers the same as a round given as objects", async () => {
-    // Two channels with the same inputs would share keys; instead run channel A's rounds once
-    // as objects and once (on a twin channel with the same holder key label) as bytes.
-    const ids = ["wire-objects", "wire-bytes"];
-    const plans = ids.map((id) => ({ id, p: plan(id) }));
-    for (const { id, p } of plans) {
-      await pool.newChannel(id);
-      await pool.call(id, "setup", p.setup);
-      await pool.call(
-        id,
-        "signCounterpartyCommitment",
-        p.funding.counterpartyPoint,
-        p.funding.counterpartyProposal,
-      );
-      await pool.call(
-        id,
-        "validateHolderCommitment",
-        p.funding.holderProposal,
-        p.funding.holderSigs,
-      );
-    }
-    const [objects, wire] = plans;
-    for (let n = 1; n <= 2; n++) {
-      const viaObjects = await pool.round(objects!.id, request(objects!.p.round(n)));
-      const bytes = encodeRoundRequest(request(wire!.p.round(n)));
-      const reply = await pool.roundWire(wire!.id, bytes);
-      assert.equal(bytes.byteLength, 0, "the request buffer was transferred, not copied");
-      const viaWire = decodeRoundResult(reply);
-      assert.deepEqual(
-        Buffer.from(viaWire.holderSecret),
-        Buffer.from(
-          benchKeySource(LABEL)
-            .channelKeys(wire!.id)
-            .perCommitmentSecret(n - 1),
-        ),
-      );
-      assert.equal(viaWire.counterpartySignatures.signature.length, 64);
-      assert.equal(
-        viaWire.counterpartySignatures.htlcSignatures.length,
-        viaObjects.counterpartySignatures.htlcSignatures.length,
-      );
-    }
-    // A refused wire round comes back as the same typed error.
-    const bad = request(wire!.p.round(3));
-    bad.counterpartySecret = new Uint8Array(32).fill(1);
-    await assert.rejects(pool.roundWire(wire!.id, encodeRoundRequest(bad)), (e) => {
-      assert.ok(e instanceof PolicyError);
-      assert.ok(e.violations.some((v) => v.ruleId === "policy-revocation-secret-matches"));
-      return true;
-    });
-    // Malformed bytes: a FormatError, and the channel carries on.
-    await assert.rejects(pool.roundWire(wire!.id, new Uint8Array([1, 2, 3])), (e) => {
-      assert.ok(e instanceof Error && (e as { code?: string }).code === "format/round-truncated");
-      return true;
-    });
-    const ok = await pool.roundWire(wire!.id, encodeRoundRequest(request(wire!.p.round(3))));
-    assert.equal(decodeRoundResult(ok).holderSecret.length, 32);
   });
 });
