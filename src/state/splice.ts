@@ -249,6 +249,53 @@ export interface SpliceCommitmentPlan {
 }
 
 /**
+ * Recomposes a commitment of `owner` on a pending splice's funding and checks it against the
+ * node's claims and tx (the commitment tx rules) and against the current commitment it must
+ * mirror: same feerate and HTLCs, our balance at least the current one plus the splice's
+ * recorded change for us (policy-splice-value-conserved).
+ */
+function recomposeSpliceCommitment(
+  owner: "holder" | "counterparty",
+  setup: ChannelSetup,
+  ctx: { holder: ChannelBasepoints; obscuringFactor: number },
+  splice: PendingSplice,
+  point: Uint8Array,
+  proposal: CommitmentProposal,
+  current: { feeratePerKw: number; htlcs: CommitmentProposal["htlcs"]; oursMsat: bigint },
+  c: Checker,
+): ReturnType<typeof recomposeCommitment> {
+  const spliced = spliceSetup(setup, splice);
+  const built = recomposeCommitment(
+    owner,
+    spliced,
+    ctx.holder,
+    point,
+    ctx.obscuringFactor,
+    proposal,
+  );
+  checkClaimedKeys(
+    owner,
+    proposal,
+    built.params.keys,
+    built.params.toSelfDelay,
+    setup.channelType,
+    c,
+  );
+  if (proposal.tx !== undefined) checkProposedCommitmentTx(owner, proposal.tx, built, c);
+  const ours = owner === "holder" ? proposal.toOwnerMsat : proposal.toOtherMsat;
+  const least = current.oursMsat + splice.holderDeltaMsat;
+  c.check(
+    proposal.feeratePerKw === current.feeratePerKw &&
+      sameHtlcs(proposal.htlcs, current.htlcs) &&
+      ours >= least,
+    "policy-splice-value-conserved",
+    () =>
+      `${owner === "holder" ? "our" : "the peer's"} commitment on the new funding gives us ${ours} msat (at least ${least}) or changes feerate/HTLCs`,
+  );
+  return built;
+}
+
+/**
  * Plans signing the peer's commitment n on a pending splice's new funding (channeld signs one
  * per funding for the same number while the splice is pending). It must mirror the peer's
  * current commitment n on the current funding — same number, point, feerate and HTLCs — with
@@ -281,32 +328,19 @@ export function planSignSpliceCounterpartyCommitment(
       `a splice commitment must be the peer's current commitment (${cur?.commitmentNumber}), not ${n}`,
     );
   }
-  const spliced = spliceSetup(setup, splice);
-  const built = recomposeCommitment(
+  const built = recomposeSpliceCommitment(
     "counterparty",
-    spliced,
-    ctx.holder,
+    setup,
+    ctx,
+    splice,
     point,
-    ctx.obscuringFactor,
     proposal,
-  );
-  checkClaimedKeys(
-    "counterparty",
-    proposal,
-    built.params.keys,
-    built.params.toSelfDelay,
-    setup.channelType,
+    {
+      feeratePerKw: cur.feeratePerKw,
+      htlcs: cur.htlcs,
+      oursMsat: cur.toOtherMsat,
+    },
     c,
-  );
-  if (proposal.tx !== undefined) checkProposedCommitmentTx("counterparty", proposal.tx, built, c);
-  const least = cur.toOtherMsat + splice.holderDeltaMsat;
-  c.check(
-    proposal.feeratePerKw === cur.feeratePerKw &&
-      sameHtlcs(proposal.htlcs, cur.htlcs) &&
-      proposal.toOtherMsat >= least,
-    "policy-splice-value-conserved",
-    () =>
-      `the commitment on the new funding gives us ${proposal.toOtherMsat} msat (at least ${least}) or changes feerate/HTLCs`,
   );
   const id = txidOf(built.tx);
   const signed = splice.counterpartyCommitment;
@@ -363,32 +397,19 @@ export function planValidateSpliceHolderCommitment(
       `a splice commitment must be our current commitment (${cur?.commitmentNumber}), not ${n}`,
     );
   }
-  const spliced = spliceSetup(setup, splice);
-  const built = recomposeCommitment(
+  const built = recomposeSpliceCommitment(
     "holder",
-    spliced,
-    ctx.holder,
+    setup,
+    ctx,
+    splice,
     point,
-    ctx.obscuringFactor,
     proposal,
-  );
-  checkClaimedKeys(
-    "holder",
-    proposal,
-    built.params.keys,
-    built.params.toSelfDelay,
-    setup.channelType,
+    {
+      feeratePerKw: cur.feeratePerKw,
+      htlcs: cur.htlcs,
+      oursMsat: cur.toOwnerMsat,
+    },
     c,
-  );
-  if (proposal.tx !== undefined) checkProposedCommitmentTx("holder", proposal.tx, built, c);
-  const least = cur.toOwnerMsat + splice.holderDeltaMsat;
-  c.check(
-    proposal.feeratePerKw === cur.feeratePerKw &&
-      sameHtlcs(proposal.htlcs, cur.htlcs) &&
-      proposal.toOwnerMsat >= least,
-    "policy-splice-value-conserved",
-    () =>
-      `our commitment on the new funding gives us ${proposal.toOwnerMsat} msat (at least ${least}) or changes feerate/HTLCs`,
   );
   if (
     !ecdsaVerify(
