@@ -248,6 +248,15 @@ export interface SpliceCommitmentPlan {
   commitment: CommitmentTransaction;
 }
 
+/** The setup of an operating, not closing channel (StateError `state/not-operating` otherwise). */
+function operatingSetup(state: ChannelState): ChannelSetup {
+  const setup = state.setup;
+  if (state.phase !== "operating" || setup === undefined || state.closing !== undefined) {
+    throw new StateError("state/not-operating", "the channel is not operating");
+  }
+  return setup;
+}
+
 /**
  * Recomposes a commitment of `owner` on a pending splice's funding and checks it against the
  * node's claims and tx (the commitment tx rules) and against the current commitment it must
@@ -312,10 +321,7 @@ export function planSignSpliceCounterpartyCommitment(
   proposal: CommitmentProposal,
   c: Checker,
 ): SpliceCommitmentPlan {
-  const setup = state.setup;
-  if (state.phase !== "operating" || setup === undefined || state.closing !== undefined) {
-    throw new StateError("state/not-operating", "the channel is not operating");
-  }
+  const setup = operatingSetup(state);
   const cur = state.currentCounterparty;
   const n = proposal.commitmentNumber;
   if (
@@ -385,10 +391,7 @@ export function planValidateSpliceHolderCommitment(
   sigs: CounterpartySignatures,
   c: Checker,
 ): SpliceCommitmentPlan {
-  const setup = state.setup;
-  if (state.phase !== "operating" || setup === undefined || state.closing !== undefined) {
-    throw new StateError("state/not-operating", "the channel is not operating");
-  }
+  const setup = operatingSetup(state);
   const cur = state.currentHolder;
   const n = proposal.commitmentNumber;
   if (cur === undefined || cur.commitmentNumber !== n) {
@@ -538,10 +541,7 @@ export function planAnnounceSplice(
   channelValueSat: bigint,
   holderDeltaMsat: bigint,
 ): { next: ChannelState } {
-  const setup = state.setup;
-  if (state.phase !== "operating" || setup === undefined || state.closing !== undefined) {
-    throw new StateError("state/not-operating", "the channel is not operating");
-  }
+  operatingSetup(state);
   const found = pendingSpliceAt(state, funding);
   if (found !== undefined) {
     if (found.splice.channelValueSat !== channelValueSat) {
