@@ -73,8 +73,6 @@ export class ChannelRecord {
   setUp = false;
   /** True once the channel's SCID is bound in Warden (channel_updates may name it). */
   scidBound = false;
-  /** Holder commitment Warden revoked with the next call (set just before that call). */
-  revokeAfter: number | undefined;
   /** Secrets of our revoked commitments Warden released, by number (LDK asks for each once). */
   readonly secrets = new Map<number, Uint8Array>();
   /** Our per-commitment points (public, deterministic) by commitment number. */

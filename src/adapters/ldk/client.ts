@@ -10,14 +10,23 @@ import {
   Worker,
 } from "node:worker_threads";
 import { reviveError } from "../../signer/serialized-error.js";
-import type { HostError, HostOp, HostResponse, HostSpec } from "./host-protocol.js";
+import type { HostError, HostOp, HostRequest, HostResponse, HostSpec } from "./host-protocol.js";
+import { SYNC_DONE } from "./host-protocol.js";
 
 /** How long a synchronous call may wait for the host before it fails. */
 const SYNC_TIMEOUT_MS = 60_000;
-/** Polls of the reply port before the calling thread sleeps on the shared flag. */
-const SPIN_POLLS = Number(process.env["WARDEN_LDK_SPIN_POLLS"] ?? 2000);
+/**
+ * How long (ms) a blocked call polls the shared word before the calling thread sleeps on it:
+ * the host usually answers well within this, and a sleeping thread wakes up late.
+ */
+const SPIN_MS = Number(process.env["WARDEN_LDK_CALL_SPIN_MS"] ?? 2);
 
-/** A running Warden host (one Node) and the two ways to call it. */
+/** Whether sync-port sequence number `done` is at or past `id` (int32, wrapping). */
+function reached(done: number, id: number): boolean {
+  return ((done - id) | 0) >= 0;
+}
+
+/** A running Warden host (one Node) and the ways to call it. */
 export class WardenHost {
   readonly #worker: Worker;
   readonly #sync: MessagePort;
@@ -27,12 +36,18 @@ export class WardenHost {
     number,
     { resolve: (v: unknown) => void; reject: (e: unknown) => void }
   >();
+  /** Pipelined requests not known finished yet (id → what to do if it was refused). */
+  readonly #posted = new Map<number, (error: unknown) => void>();
   #nextId = 1;
+  /** Sync-port sequence: the id of the last request sent on it (int32, wrapping). */
+  #syncSeq = 0;
   #closed = false;
   /** Number of synchronous calls made, and the milliseconds spent waiting on them (benchmarks). */
   syncCalls = 0;
   syncWaitMs = 0;
-  /** Synchronous calls by operation (channel calls by method). */
+  /** Pipelined requests sent. */
+  postedCalls = 0;
+  /** Synchronous and pipelined calls by operation (channel calls by method). */
   readonly callsByOp = new Map<string, number>();
 
   private constructor(worker: Worker, sync: MessagePort, async: MessagePort, flag: Int32Array) {
@@ -70,38 +85,85 @@ export class WardenHost {
     return new WardenHost(worker, sync.port1, async.port1, new Int32Array(flag));
   }
 
-  /**
-   * Calls `op` and blocks this thread until the host answers: the result, or the host's error
-   * rethrown typed. For LDK's synchronous callbacks.
-   */
-  call<T>(op: HostOp, ...args: unknown[]): T {
+  #send(op: HostOp, args: unknown[], pipelined: boolean): number {
     if (this.#closed) throw new Error("warden host is closed");
-    const id = this.#nextId++;
-    this.syncCalls++;
+    const id = (this.#syncSeq = (this.#syncSeq + 1) | 0);
     const name = op === "channel" ? String(args[1]) : op;
     this.callsByOp.set(name, (this.callsByOp.get(name) ?? 0) + 1);
-    Atomics.store(this.#flag, 0, 0);
-    const start = performance.now();
-    this.#sync.postMessage({ id, op, args });
+    const req: HostRequest = pipelined ? { id, op, args, pipelined } : { id, op, args };
+    this.#sync.postMessage(req);
+    return id;
+  }
+
+  /**
+   * Blocks until the host finished sync-port request `id` (and so every one before it), then
+   * reads the answers waiting: refusals of pipelined requests go to their onFailure; the
+   * answer to `id` itself, if it was a call, is returned.
+   */
+  #waitFor(id: number, what: string): HostResponse | undefined {
+    const spinUntil = performance.now() + SPIN_MS;
     const deadline = Date.now() + SYNC_TIMEOUT_MS;
-    let spins = 0;
+    for (let polls = 0; ; polls++) {
+      const done = Atomics.load(this.#flag, SYNC_DONE);
+      if (reached(done, id)) break;
+      // Poll first (the clock read only every 64 polls), then sleep until the host notifies.
+      if ((polls & 63) !== 63 || performance.now() < spinUntil) continue;
+      Atomics.wait(this.#flag, SYNC_DONE, done, 50);
+      if (Date.now() > deadline) throw new Error(`warden host: ${what} timed out`);
+    }
+    let own: HostResponse | undefined;
     for (;;) {
-      // A short spin first: the host usually answers within microseconds, and sleeping then
-      // waking this thread costs more than that on a busy machine.
-      if (spins < SPIN_POLLS) spins++;
-      else Atomics.wait(this.#flag, 0, 0, 50);
       const m = receiveMessageOnPort(this.#sync) as { message: HostResponse } | undefined;
-      if (m !== undefined) {
-        const r = m.message;
-        if (r.id !== id) continue; // a late answer to a call that timed out
-        this.syncWaitMs += performance.now() - start;
-        if (r.ok) return r.value as T;
-        throw reviveError(r.error);
-      }
-      if (spins >= SPIN_POLLS && Date.now() > deadline) {
-        throw new Error(`warden host: ${op} timed out`);
+      if (m === undefined) break;
+      const r = m.message;
+      if (r.id === id) own = r;
+      const onFailure = this.#posted.get(r.id);
+      if (onFailure !== undefined && !r.ok) {
+        this.#posted.delete(r.id);
+        onFailure(reviveError(r.error));
       }
     }
+    // Every pipelined request up to `id` is finished: the refused ones were just reported.
+    for (const k of this.#posted.keys()) {
+      if (reached(id, k)) this.#posted.delete(k);
+      else break;
+    }
+    return own;
+  }
+
+  /**
+   * Calls `op` and blocks this thread until the host answers: the result, or the host's error
+   * rethrown typed. For LDK's synchronous callbacks. Runs after every pipelined request sent
+   * before it.
+   */
+  call<T>(op: HostOp, ...args: unknown[]): T {
+    this.syncCalls++;
+    const start = performance.now();
+    const id = this.#send(op, args, false);
+    const r = this.#waitFor(id, op);
+    this.syncWaitMs += performance.now() - start;
+    if (r === undefined) throw new Error(`warden host: no answer to ${op}`);
+    if (r.ok) return r.value as T;
+    throw reviveError(r.error);
+  }
+
+  /**
+   * Sends `op` without waiting for it (a validation whose answer LDK does not need now). The
+   * host runs it before any later call; if it refuses, `onFailure` gets the typed error when
+   * a later call or flush() reads the answer.
+   */
+  post(op: HostOp, args: unknown[], onFailure: (error: unknown) => void): void {
+    this.postedCalls++;
+    const id = this.#send(op, args, true);
+    this.#posted.set(id, onFailure);
+  }
+
+  /** Blocks until every pipelined request was committed or refused (refusals reported). */
+  flush(): void {
+    if (this.#posted.size === 0) return;
+    const start = performance.now();
+    this.#waitFor(this.#syncSeq, "flush");
+    this.syncWaitMs += performance.now() - start;
   }
 
   /** Calls `op` without blocking (for calls that may wait, e.g. on a queued approval). */
@@ -117,6 +179,11 @@ export class WardenHost {
   /** Closes the host's Store (every commit already done) and stops the host thread. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    try {
+      this.flush();
+    } catch {
+      // The host is gone: nothing more to flush.
+    }
     try {
       await this.request("closeStore");
     } catch {

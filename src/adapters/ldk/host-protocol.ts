@@ -63,7 +63,19 @@ export interface HostRequest {
   id: number;
   op: HostOp;
   args: unknown[];
+  /**
+   * Sent on the sync port without waiting for it (a validation whose answer LDK does not
+   * need): the host answers only if it fails. Sync-port requests run one at a time in order,
+   * so any later call's answer implies this one was committed (or refused) first.
+   */
+  pipelined?: boolean;
 }
+
+/**
+ * The shared words of the sync port: [0] the id of the last sync-port request the host
+ * finished (its answer, if any, already posted); the adapter waits on it.
+ */
+export const SYNC_DONE = 0;
 
 /** A thrown error as data (WardenError code; rule ids of a policy refusal). */
 export type HostError = SerializedError;

@@ -5,9 +5,10 @@
  * blocks (Atomics.wait) on this thread's answer: every signature still leaves Warden only
  * after the state recording it is committed to the Store.
  *
- * Two ports: `sync` (the main thread blocks on a shared flag, then reads the reply with
- * receiveMessageOnPort) and `async` (ordinary messages, for calls that may wait on a human,
- * such as a queued payment approval).
+ * Two ports: `sync` (requests run one at a time in arrival order; after each the host posts
+ * its answer and then bumps a shared word the main thread blocks on, reading the answer with
+ * receiveMessageOnPort; a pipelined request is answered only if it fails) and `async`
+ * (ordinary messages, for calls that may wait on a human, such as a queued payment approval).
  */
 import { type MessagePort, workerData } from "node:worker_threads";
 import { p2wpkh } from "../../bitcoin/outputs.js";
@@ -31,6 +32,7 @@ import type {
   HostSpec,
   HostWalletKey,
 } from "./host-protocol.js";
+import { SYNC_DONE } from "./host-protocol.js";
 import { openHostStore } from "./store-factory.js";
 import { serializeError } from "../../signer/serialized-error.js";
 
@@ -212,40 +214,43 @@ async function main(): Promise<void> {
   const flag = new Int32Array(data.flag);
   // Time spent executing synchronous calls (from arrival to answer), for benchmarks.
   const stats = { busyMs: 0, calls: 0 };
-  const onSync = (req: HostRequest): void => {
-    const start = performance.now();
-    void execute(req.op, req.args)
-      .then(
-        (value) => {
-          stats.busyMs += performance.now() - start;
-          stats.calls++;
-          return value;
-        },
-        (e: unknown) => {
-          stats.busyMs += performance.now() - start;
-          stats.calls++;
-          throw e;
-        },
-      )
-      .then(
-        (value) => reply(data.sync, { id: req.id, ok: true, value }, true),
-        (e: unknown) => reply(data.sync, { id: req.id, ok: false, error: serializeError(e) }, true),
-      );
+  /**
+   * The sync port's requests run one at a time, in arrival order: a pipelined validation is
+   * committed (or refused) before the call after it starts, so that call's answer covers it.
+   */
+  const inbox: HostRequest[] = [];
+  let running = false;
+  const runInbox = async (): Promise<void> => {
+    running = true;
+    for (let req = inbox.shift(); req !== undefined; req = inbox.shift()) {
+      const start = performance.now();
+      let answer: HostResponse | undefined;
+      try {
+        const value: unknown = await execute(req.op, req.args);
+        if (req.pipelined !== true) answer = { id: req.id, ok: true, value };
+      } catch (e) {
+        answer = { id: req.id, ok: false, error: serializeError(e) };
+      }
+      stats.busyMs += performance.now() - start;
+      stats.calls++;
+      if (answer !== undefined) data.sync.postMessage(answer);
+      Atomics.store(flag, SYNC_DONE, req.id);
+      Atomics.notify(flag, SYNC_DONE);
+    }
+    running = false;
   };
-  data.sync.on("message", onSync);
+  const accept = (req: HostRequest): void => {
+    inbox.push(req);
+    if (!running) void runInbox();
+  };
+  data.sync.on("message", accept);
 
   data.async.on("message", (req: HostRequest) => {
     void execute(req.op, req.args).then(
-      (value) => reply(data.async, { id: req.id, ok: true, value }, false),
-      (e: unknown) => reply(data.async, { id: req.id, ok: false, error: serializeError(e) }, false),
+      (value) => data.async.postMessage({ id: req.id, ok: true, value }),
+      (e: unknown) => data.async.postMessage({ id: req.id, ok: false, error: serializeError(e) }),
     );
   });
-  function reply(port: MessagePort, r: HostResponse, wake: boolean): void {
-    port.postMessage(r);
-    if (!wake) return;
-    Atomics.store(flag, 0, r.id);
-    Atomics.notify(flag, 0);
-  }
   data.async.postMessage({ ready: true });
 }
 

@@ -88,14 +88,6 @@ export interface WardenLdkSignerOptions {
   shutdownScript?: Uint8Array;
   /** Called with every commitment and closing signature returned to LDK. */
   onSignature?: (e: SignatureEvent) => void;
-  /**
-   * Revoke holder commitment n−1 in the same round trip that validates n (one host call less
-   * per commitment update). Off by default: LDK persists the monitor update holding n only
-   * after validating it, so a crash in between would leave LDK's monitor with n−1 as its
-   * latest holder commitment while Warden already revoked it (and refuses to sign it for a
-   * force close). Without it the secret is released when LDK asks, after that persist.
-   */
-  earlyRevocation?: boolean;
 }
 
 const SECP_ERR = (): ldk.Result_ECDSASignatureNoneZ =>
@@ -117,7 +109,6 @@ export class WardenLdkSigner {
   readonly #chain: ChainView | undefined;
   readonly #shutdownScript: Uint8Array;
   readonly #onSignature: ((e: SignatureEvent) => void) | undefined;
-  readonly #earlyRevocation: boolean;
   readonly #inboundKey: ldk.ExpandedKey;
   /** Preimages learned and not yet sent to Warden (they go with the next call). */
   #unsentPreimages: Uint8Array[] = [];
@@ -134,7 +125,6 @@ export class WardenLdkSigner {
     this.#log = opts.log ?? ((l) => console.error(l));
     this.#chain = opts.chain;
     this.#onSignature = opts.onSignature;
-    this.#earlyRevocation = opts.earlyRevocation === true;
     this.#shutdownScript =
       opts.shutdownScript ?? Uint8Array.of(0x00, 0x14, ...hash160(info.shutdownPubkey));
     this.#inboundKey = ldk.ExpandedKey.constructor_new(
@@ -164,6 +154,15 @@ export class WardenLdkSigner {
     const host = await WardenHost.start(spec);
     const info = host.call<HostInfo>("info");
     return new WardenLdkSigner(host, info, opts);
+  }
+
+  /**
+   * Blocks until Warden committed (or refused, logged) every validation sent without waiting
+   * (validate_counterparty_revocation). Call it in LDK's Persist before a ChannelMonitor is
+   * written, so no monitor durably records what Warden has not.
+   */
+  flush(): void {
+    this.host.flush();
   }
 
   /** The node id (33 bytes). */
@@ -242,15 +241,20 @@ export class WardenLdkSigner {
     try {
       return fn();
     } catch (e) {
-      const ruleIds = e instanceof PolicyError ? e.violations.map((v) => v.ruleId) : [];
-      const message = e instanceof Error ? e.message : String(e);
-      this.refusals.push({ op, channelId, ruleIds, message });
-      const what = ruleIds.length > 0 ? `refused by ${ruleIds.join(", ")}` : "failed";
-      this.#log(
-        `warden: ${op}${channelId === undefined ? "" : ` [${channelId.slice(0, 16)}]`} ${what}: ${message}`,
-      );
+      this.#refused(op, channelId, e);
       return err();
     }
+  }
+
+  /** Records and logs a refused or failed request (with its rule ids). */
+  #refused(op: string, channelId: string | undefined, e: unknown): void {
+    const ruleIds = e instanceof PolicyError ? e.violations.map((v) => v.ruleId) : [];
+    const message = e instanceof Error ? e.message : String(e);
+    this.refusals.push({ op, channelId, ruleIds, message });
+    const what = ruleIds.length > 0 ? `refused by ${ruleIds.join(", ")}` : "failed";
+    this.#log(
+      `warden: ${op}${channelId === undefined ? "" : ` [${channelId.slice(0, 16)}]`} ${what}: ${message}`,
+    );
   }
 
   #channelCall<T>(rec: ChannelRecord, method: string, ...args: unknown[]): T {
@@ -269,41 +273,63 @@ export class WardenLdkSigner {
     ...args: unknown[]
   ): T {
     const points = prefetch.filter((n) => !rec.points.has(n));
-    const revoke = rec.revokeAfter;
-    rec.revokeAfter = undefined;
-    if (this.#unsentPreimages.length === 0 && points.length === 0 && revoke === undefined) {
+    if (this.#unsentPreimages.length === 0 && points.length === 0) {
       return this.host.call<T>("channel", rec.id, method, args);
     }
     const entries: BatchEntry[] = [
-      ...this.#unsentPreimages.map((p) => ({ op: "addPreimage" as const, args: [p] })),
+      ...this.#takePreimages(),
       { op: "channel", args: [rec.id, method, args] },
       ...points.map((n) => ({
         op: "channel" as const,
         args: [rec.id, "getPerCommitmentPoint", [n]],
         optional: true,
       })),
-      ...(revoke === undefined
-        ? []
-        : [
-            {
-              op: "channel" as const,
-              args: [rec.id, "revokeHolderCommitment", [revoke]],
-              optional: true,
-            },
-          ]),
     ];
-    const main = this.#unsentPreimages.length;
-    this.#unsentPreimages = [];
+    const main = entries.length - points.length - 1;
     const results = this.host.call<unknown[]>("batch", entries);
     points.forEach((n, i) => {
       const p = results[main + 1 + i];
       if (p instanceof Uint8Array) rec.points.set(n, p);
     });
-    if (revoke !== undefined) {
-      const secret = results[main + 1 + points.length];
-      if (secret instanceof Uint8Array) rec.secrets.set(revoke, secret);
-    }
     return results[main] as T;
+  }
+
+  /**
+   * Sends `method` (after the preimages learned since the last call) without waiting: for
+   * validations whose answer LDK does not need. Warden runs it before any later request, so
+   * nothing is signed or revealed past it unless it was committed; a refusal is logged (with
+   * its rule ids) when a later call reads it, and `undo` drops what the adapter noted.
+   */
+  #channelPost(
+    rec: ChannelRecord,
+    op: string,
+    method: string,
+    args: unknown[],
+    undo: () => void,
+  ): void {
+    const onFailure = (e: unknown): void => {
+      undo();
+      this.#refused(op, rec.id, e);
+    };
+    if (this.#unsentPreimages.length === 0) {
+      this.host.post("channel", [rec.id, method, args], onFailure);
+      return;
+    }
+    const entries: BatchEntry[] = [
+      ...this.#takePreimages(),
+      { op: "channel", args: [rec.id, method, args] },
+    ];
+    this.host.post("batch", [entries], onFailure);
+  }
+
+  /** The addPreimage entries of the preimages not sent yet (now counted as sent). */
+  #takePreimages(): BatchEntry[] {
+    const entries = this.#unsentPreimages.map((p) => ({
+      op: "addPreimage" as const,
+      args: [p],
+    }));
+    this.#unsentPreimages = [];
+    return entries;
   }
 
   /** Notes the preimages LDK passed along; Warden gets the new ones with the next call. */
@@ -562,7 +588,15 @@ export class WardenLdkSigner {
           "validate_counterparty_revocation",
           rec.id,
           () => {
-            this.#channelCall(rec, "validateCounterpartyRevocation", numberFromIndex(idx), secret);
+            // Pipelined (like validate_holder_commitment): Warden checks and stores the secret
+            // before it signs anything later.
+            this.#channelPost(
+              rec,
+              "validate_counterparty_revocation",
+              "validateCounterpartyRevocation",
+              [numberFromIndex(idx), secret],
+              () => undefined,
+            );
             return ldk.Result_NoneNoneZ.constructor_ok();
           },
           () => ldk.Result_NoneNoneZ.constructor_err(),
@@ -820,10 +854,9 @@ export class WardenLdkSigner {
         rec,
         rec.requireParams().isOutbound ? proposal.toOtherMsat : proposal.toOwnerMsat,
       );
-    // After validating n, LDK asks for our points n+1 and n+2 (they come back with this call)
-    // and, answering with revoke_and_ack once it persisted n, for the secret of n-1 (with
-    // earlyRevocation, also released by this call: see WardenLdkSignerOptions).
-    if (n > 0 && this.#earlyRevocation) rec.revokeAfter = n - 1;
+    // Not pipelined: LDK must see a refusal here, before it persists n and answers with
+    // revoke_and_ack (it then closes the channel on n-1, which Warden still signs). LDK asks
+    // for our points n+1 and n+2 next: they come back with this call.
     this.#channelCallPrefetching(rec, [n + 1, n + 2], "validateHolderCommitment", proposal, {
       commitmentSignature: htx.get_counterparty_sig(),
       htlcSignatures: htx.get_counterparty_htlc_sigs(),

@@ -131,9 +131,12 @@ export class SimNode {
         }
       },
     });
-    // Persisted synchronously (as a durable store would before answering Completed).
+    // Persisted synchronously (as a durable store would before answering Completed), after
+    // Warden committed every validation sent to it without waiting.
     const persist = (o: ldk.OutPoint, m: ldk.ChannelMonitor): ldk.ChannelMonitorUpdateStatus => {
-      this.#monitors.set(`${bytesToHex(o.get_txid())}:${o.get_index()}`, m.write());
+      const bytes = m.write();
+      this.warden?.flush();
+      this.#monitors.set(`${bytesToHex(o.get_txid())}:${o.get_index()}`, bytes);
       return ldk.ChannelMonitorUpdateStatus.LDKChannelMonitorUpdateStatus_Completed;
     };
     const persister = ldk.Persist.new_impl({
