@@ -4,8 +4,9 @@
  * all channels at once, each channel's requests in order. Through the pool each round is one
  * request (WorkerPool.round) that the worker runs as the four separately validated and
  * committed operations. The peer's inputs are computed beforehand, so the timed part is the
- * signer's work plus routing. Reported for 1 and 2 workers with the same workload in the same
- * run (and in-process, no workers, for reference) with the 2-worker / 1-worker ratio.
+ * signer's work plus routing. The goal compares two workers (both cores) with the same work
+ * in-process on one core; each run is a fresh child process (shard-child.ts), and the runs
+ * alternate in back-to-back pairs so the machine's drifting speed hits both sides alike.
  */
 import { spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
@@ -62,33 +63,57 @@ export interface ShardFigures {
   channels: number;
   roundsPerChannel: number;
   htlcs: number;
-  /** Validated update rounds per second. */
-  inProcessUpdatesPerSec: number;
-  oneWorkerUpdatesPerSec: number;
+  /** Back-to-back pairs of runs (one core, then two workers), each in a fresh process. */
+  pairs: number;
+  /** Validated update rounds per second, median over the pairs' runs. */
+  oneCoreUpdatesPerSec: number;
   twoWorkersUpdatesPerSec: number;
-  twoOverOne: number;
+  /** For reference: one worker, and in-process unpinned (median of its runs). */
+  oneWorkerUpdatesPerSec: number;
+  inProcessUpdatesPerSec: number;
   /**
-   * The in-process run in a child process confined to ONE core (taskset -c 0), so V8's GC and
-   * compiler threads cannot borrow the second core; undefined where taskset is missing.
+   * Two workers on both cores over the in-process run confined to ONE core (taskset -c 0, so
+   * V8's GC and compiler threads cannot borrow the other core): the median of the pairs'
+   * ratios (each pair run back to back, so a drift of the machine's speed hits both alike),
+   * with the lowest and highest pair.
    */
-  oneCoreUpdatesPerSec: number | undefined;
-  /** twoWorkersUpdatesPerSec / oneCoreUpdatesPerSec: "throughput on both cores vs one core". */
-  twoWorkersOverOneCore: number | undefined;
-  goalTwoOverOne: number;
+  twoWorkersOverOneCore: number;
+  twoWorkersOverOneCoreMin: number;
+  twoWorkersOverOneCoreMax: number;
+  goalTwoWorkersOverOneCore: number;
 }
 
-/** Rounds/s of the in-process run pinned to CPU 0 in a child process, or undefined. */
-function oneCore(channels: number, rounds: number, htlcCount: number): number | undefined {
-  const script = fileURLToPath(new URL("./shard-one-core.js", import.meta.url));
-  const r = spawnSync(
-    "taskset",
-    ["-c", "0", process.execPath, script, String(channels), String(rounds), String(htlcCount)],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) return undefined;
-  const last = r.stdout.trim().split("\n").pop() ?? "";
+/**
+ * Rounds/s of one run in a fresh child process (bench/shard-child.ts); `pin` confines it to
+ * CPU 0 with taskset. Throws if the child fails (or taskset is missing).
+ */
+function childRun(
+  mode: "in-process" | `workers:${number}`,
+  pin: boolean,
+  channels: number,
+  rounds: number,
+  htlcCount: number,
+): number {
+  const script = fileURLToPath(new URL("./shard-child.js", import.meta.url));
+  const node = [
+    process.execPath,
+    script,
+    mode,
+    String(channels),
+    String(rounds),
+    String(htlcCount),
+  ];
+  const r = pin
+    ? spawnSync("taskset", ["-c", "0", ...node], { encoding: "utf8" })
+    : spawnSync(node[0]!, node.slice(1), { encoding: "utf8" });
+  const last = (r.stdout ?? "").trim().split("\n").pop() ?? "";
   const n = Number(last);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
+  if (r.status !== 0 || !Number.isFinite(n) || n <= 0) {
+    throw new Error(
+      `shard bench child ${mode}${pin ? " (taskset)" : ""} failed: ${r.stderr ?? r.error}`,
+    );
+  }
+  return n;
 }
 
 const HOLDER_LABEL = "bench-holder";
@@ -159,7 +184,7 @@ async function poolRounds(
 }
 
 /** Rounds per second over `workers` workers. */
-async function throughput(workers: number, ps: ChannelPlan[]): Promise<number> {
+export async function throughput(workers: number, ps: ChannelPlan[]): Promise<number> {
   const spec: WorkerNodeSpec = {
     keyModule: new URL("./peer.js", import.meta.url).href,
     keyExport: "benchKeySource",
@@ -206,44 +231,68 @@ export async function inProcess(ps: ChannelPlan[]): Promise<number> {
   return Math.round((ps.length * ps[0]!.rounds.length) / s);
 }
 
-/** Runs the sharding bench; each figure is the best of `repeats` runs. */
+const median = (xs: readonly number[]): number => {
+  const a = [...xs].sort((x, y) => x - y);
+  const mid = Math.floor(a.length / 2);
+  return a.length % 2 === 1 ? a[mid]! : (a[mid - 1]! + a[mid]!) / 2;
+};
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/**
+ * Runs the sharding bench: `pairs` back-to-back pairs of runs, one core then two workers,
+ * each run in a fresh process; then one-worker and in-process runs for reference.
+ */
 export async function benchShard(
   channels: number,
   rounds: number,
   htlcCount: number,
-  repeats: number,
+  pairs: number,
 ): Promise<ShardFigures> {
-  const ps = plans(channels, rounds, htlcCount);
-  let inProc = 0;
-  let one = 0;
-  let two = 0;
-  let single: number | undefined;
-  for (let i = 0; i < repeats; i++) {
-    const c = oneCore(channels, rounds, htlcCount);
-    if (c !== undefined) single = Math.max(single ?? 0, c);
-    inProc = Math.max(inProc, await inProcess(ps));
-    one = Math.max(one, await throughput(1, ps));
-    two = Math.max(two, await throughput(2, ps));
+  const one: number[] = [];
+  const two: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const c = childRun("in-process", true, channels, rounds, htlcCount);
+    const w = childRun("workers:2", false, channels, rounds, htlcCount);
+    one.push(c);
+    two.push(w);
+    ratios.push(w / c);
   }
-  const ratio = Math.round((two / one) * 1000) / 1000;
-  console.log(
-    `\nsharding: ${channels} channels x ${rounds} update rounds, ${htlcCount} HTLCs (validated rounds/s)`,
-  );
-  const overCore = single === undefined ? undefined : Math.round((two / single) * 1000) / 1000;
-  console.log(`  in-process ${inProc}   1 worker ${one}   2 workers ${two}   2/1 = ${ratio}`);
-  console.log(
-    `  one core (in-process, pinned to CPU 0) ${single ?? "n/a"}   2 workers / one core = ${overCore ?? "n/a"}`,
-  );
-  return {
+  const refRuns = Math.max(1, Math.ceil(pairs / 2));
+  const oneWorker: number[] = [];
+  const inProc: number[] = [];
+  for (let i = 0; i < refRuns; i++) {
+    oneWorker.push(childRun("workers:1", false, channels, rounds, htlcCount));
+    inProc.push(childRun("in-process", false, channels, rounds, htlcCount));
+  }
+  const figures: ShardFigures = {
     channels,
     roundsPerChannel: rounds,
     htlcs: htlcCount,
-    inProcessUpdatesPerSec: inProc,
-    oneWorkerUpdatesPerSec: one,
-    twoWorkersUpdatesPerSec: two,
-    twoOverOne: ratio,
-    oneCoreUpdatesPerSec: single,
-    twoWorkersOverOneCore: overCore,
-    goalTwoOverOne: 1.8,
+    pairs,
+    oneCoreUpdatesPerSec: Math.round(median(one)),
+    twoWorkersUpdatesPerSec: Math.round(median(two)),
+    oneWorkerUpdatesPerSec: Math.round(median(oneWorker)),
+    inProcessUpdatesPerSec: Math.round(median(inProc)),
+    twoWorkersOverOneCore: round3(median(ratios)),
+    twoWorkersOverOneCoreMin: round3(Math.min(...ratios)),
+    twoWorkersOverOneCoreMax: round3(Math.max(...ratios)),
+    goalTwoWorkersOverOneCore: 1.8,
   };
+  console.log(
+    `\nsharding: ${channels} channels x ${rounds} update rounds, ${htlcCount} HTLCs (validated rounds/s, each run a fresh process)`,
+  );
+  for (let i = 0; i < pairs; i++) {
+    console.log(
+      `  pair ${i + 1}: one core (in-process, taskset -c 0) ${Math.round(one[i]!)}   2 workers ${Math.round(two[i]!)}   ratio ${ratios[i]!.toFixed(3)}`,
+    );
+  }
+  console.log(
+    `  2 workers / one core: median ${figures.twoWorkersOverOneCore} (min ${figures.twoWorkersOverOneCoreMin}, max ${figures.twoWorkersOverOneCoreMax}; goal >= 1.8)`,
+  );
+  console.log(
+    `  reference: 1 worker ${figures.oneWorkerUpdatesPerSec}   in-process unpinned ${figures.inProcessUpdatesPerSec}`,
+  );
+  return figures;
 }

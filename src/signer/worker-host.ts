@@ -11,6 +11,7 @@ import { MemoryStore } from "../store/memory-store.js";
 import type { Channel } from "./channel.js";
 import { ApproveAll } from "../payments/approver.js";
 import { Node, type NodeKeySource } from "./node.js";
+import { packBytes } from "../util/pack-bytes.js";
 import { serializeError } from "./serialized-error.js";
 import { MAX_BATCH } from "./worker-protocol.js";
 import {
@@ -68,9 +69,9 @@ async function main(): Promise<void> {
   let replies: WorkerResponse[] = [];
   const flush = (): void => {
     if (replies.length === 0) return;
-    const batch = replies;
+    const batch = packBytes(replies);
     replies = [];
-    port.postMessage(batch);
+    port.postMessage(batch.value, batch.buffer === undefined ? [] : [batch.buffer]);
   };
   const reply = (r: WorkerResponse): void => {
     replies.push(r);

@@ -11,6 +11,7 @@
  * shard, so a node-wide limit must be split across shards by the caller.
  */
 import { Worker } from "node:worker_threads";
+import { packBytes } from "../util/pack-bytes.js";
 import { reviveError, type SerializedError } from "./serialized-error.js";
 import {
   type ChannelMethod,
@@ -86,9 +87,9 @@ class Shard {
 
   #flush(): void {
     if (this.#queue.length === 0) return;
-    const batch = this.#queue;
+    const batch = packBytes(this.#queue);
     this.#queue = [];
-    this.worker.postMessage(batch);
+    this.worker.postMessage(batch.value, batch.buffer === undefined ? [] : [batch.buffer]);
   }
 
   #failAll(e: unknown): void {
