@@ -300,7 +300,7 @@ if (native && wasm) {
 // on the native backend when it is available.
 if (native) useBackend("native");
 summary["signer"] = await benchSigner(HTLC_COUNTS, quick ? 150 : 500);
-summary["shard"] = await benchShard(64, quick ? 5 : 20, 10, quick ? 1 : 7);
+summary["shard"] = await benchShard(64, quick ? 5 : 20, 10, quick ? 1 : 5);
 // Stores: commit latency per backend, cold start of a 100 000-channel node (bench/store.ts).
 summary["store"] = await benchStore(quick ? 10_000 : 100_000, quick ? 200 : 500);
 // A real LDK node's per-payment time signed by Warden vs LDK's KeysManager (bench/ldk.ts).

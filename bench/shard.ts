@@ -63,23 +63,29 @@ export interface ShardFigures {
   channels: number;
   roundsPerChannel: number;
   htlcs: number;
-  /** Back-to-back pairs of runs (one core, then two workers), each in a fresh process. */
+  /** Back-to-back groups of runs (one of each kind below), each run in a fresh process. */
   pairs: number;
-  /** Validated update rounds per second, median over the pairs' runs. */
+  /** Validated update rounds per second, median over the groups. */
+  /** In-process, confined to one core (taskset -c 0: V8's GC and compiler threads too). */
   oneCoreUpdatesPerSec: number;
+  /** The channels sharded over two workers, both cores. */
   twoWorkersUpdatesPerSec: number;
-  /** For reference: one worker, and in-process unpinned (median of its runs). */
-  oneWorkerUpdatesPerSec: number;
-  inProcessUpdatesPerSec: number;
+  /** The same sharded signer (one worker, main thread and all) confined to one core. */
+  poolOnOneCoreUpdatesPerSec: number;
+  /** Two threads each running half the channels in-process, no messages: this machine's ceiling. */
+  idealTwoThreadsUpdatesPerSec: number;
   /**
-   * Two workers on both cores over the in-process run confined to ONE core (taskset -c 0, so
-   * V8's GC and compiler threads cannot borrow the other core): the median of the pairs'
-   * ratios (each pair run back to back, so a drift of the machine's speed hits both alike),
-   * with the lowest and highest pair.
+   * The goal's ratio: two workers over the best one-core run (in-process, pinned); the median
+   * of the groups' ratios (each group run back to back, so a drift of the machine's speed
+   * hits both alike), with the lowest and highest.
    */
   twoWorkersOverOneCore: number;
   twoWorkersOverOneCoreMin: number;
   twoWorkersOverOneCoreMax: number;
+  /** The sharded signer's own scaling: two workers over itself confined to one core. */
+  twoWorkersOverPoolOnOneCore: number;
+  /** The ceiling: zero-coordination threads over the one-core run. */
+  idealOverOneCore: number;
   goalTwoWorkersOverOneCore: number;
 }
 
@@ -88,7 +94,7 @@ export interface ShardFigures {
  * CPU 0 with taskset. Throws if the child fails (or taskset is missing).
  */
 function childRun(
-  mode: "in-process" | `workers:${number}`,
+  mode: "in-process" | `workers:${number}` | `ideal:${number}`,
   pin: boolean,
   channels: number,
   rounds: number,
@@ -240,8 +246,8 @@ const median = (xs: readonly number[]): number => {
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /**
- * Runs the sharding bench: `pairs` back-to-back pairs of runs, one core then two workers,
- * each run in a fresh process; then one-worker and in-process runs for reference.
+ * Runs the sharding bench: `pairs` back-to-back groups of four runs (one core, two workers,
+ * the pool on one core, ideal threads), each run in a fresh process.
  */
 export async function benchShard(
   channels: number,
@@ -249,50 +255,49 @@ export async function benchShard(
   htlcCount: number,
   pairs: number,
 ): Promise<ShardFigures> {
-  const one: number[] = [];
-  const two: number[] = [];
-  const ratios: number[] = [];
+  const run = (mode: Parameters<typeof childRun>[0], pin: boolean): number =>
+    childRun(mode, pin, channels, rounds, htlcCount);
+  const rows: { one: number; two: number; pool1: number; ideal: number }[] = [];
   for (let i = 0; i < pairs; i++) {
-    const c = childRun("in-process", true, channels, rounds, htlcCount);
-    const w = childRun("workers:2", false, channels, rounds, htlcCount);
-    one.push(c);
-    two.push(w);
-    ratios.push(w / c);
+    rows.push({
+      one: run("in-process", true),
+      two: run("workers:2", false),
+      pool1: run("workers:1", true),
+      ideal: run("ideal:2", false),
+    });
   }
-  const refRuns = Math.max(1, Math.ceil(pairs / 2));
-  const oneWorker: number[] = [];
-  const inProc: number[] = [];
-  for (let i = 0; i < refRuns; i++) {
-    oneWorker.push(childRun("workers:1", false, channels, rounds, htlcCount));
-    inProc.push(childRun("in-process", false, channels, rounds, htlcCount));
-  }
+  const ratios = rows.map((r) => r.two / r.one);
+  const med = (f: (r: (typeof rows)[number]) => number): number => median(rows.map(f));
   const figures: ShardFigures = {
     channels,
     roundsPerChannel: rounds,
     htlcs: htlcCount,
     pairs,
-    oneCoreUpdatesPerSec: Math.round(median(one)),
-    twoWorkersUpdatesPerSec: Math.round(median(two)),
-    oneWorkerUpdatesPerSec: Math.round(median(oneWorker)),
-    inProcessUpdatesPerSec: Math.round(median(inProc)),
+    oneCoreUpdatesPerSec: Math.round(med((r) => r.one)),
+    twoWorkersUpdatesPerSec: Math.round(med((r) => r.two)),
+    poolOnOneCoreUpdatesPerSec: Math.round(med((r) => r.pool1)),
+    idealTwoThreadsUpdatesPerSec: Math.round(med((r) => r.ideal)),
     twoWorkersOverOneCore: round3(median(ratios)),
     twoWorkersOverOneCoreMin: round3(Math.min(...ratios)),
     twoWorkersOverOneCoreMax: round3(Math.max(...ratios)),
+    twoWorkersOverPoolOnOneCore: round3(med((r) => r.two / r.pool1)),
+    idealOverOneCore: round3(med((r) => r.ideal / r.one)),
     goalTwoWorkersOverOneCore: 1.8,
   };
   console.log(
     `\nsharding: ${channels} channels x ${rounds} update rounds, ${htlcCount} HTLCs (validated rounds/s, each run a fresh process)`,
   );
-  for (let i = 0; i < pairs; i++) {
+  console.log("  group   one core   2 workers   ratio   pool on one core   ideal 2 threads");
+  rows.forEach((r, i) => {
     console.log(
-      `  pair ${i + 1}: one core (in-process, taskset -c 0) ${Math.round(one[i]!)}   2 workers ${Math.round(two[i]!)}   ratio ${ratios[i]!.toFixed(3)}`,
+      `  ${String(i + 1).padStart(5)}   ${String(Math.round(r.one)).padStart(8)}   ${String(Math.round(r.two)).padStart(9)}   ${ratios[i]!.toFixed(3)}   ${String(Math.round(r.pool1)).padStart(16)}   ${String(Math.round(r.ideal)).padStart(15)}`,
     );
-  }
+  });
   console.log(
-    `  2 workers / one core: median ${figures.twoWorkersOverOneCore} (min ${figures.twoWorkersOverOneCoreMin}, max ${figures.twoWorkersOverOneCoreMax}; goal >= 1.8)`,
+    `  2 workers / one core (in-process, pinned): median ${figures.twoWorkersOverOneCore} (min ${figures.twoWorkersOverOneCoreMin}, max ${figures.twoWorkersOverOneCoreMax}; goal >= 1.8)`,
   );
   console.log(
-    `  reference: 1 worker ${figures.oneWorkerUpdatesPerSec}   in-process unpinned ${figures.inProcessUpdatesPerSec}`,
+    `  2 workers / the pool on one core: ${figures.twoWorkersOverPoolOnOneCore}   ideal 2 threads / one core: ${figures.idealOverOneCore}`,
   );
   return figures;
 }
