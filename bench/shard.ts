@@ -301,3 +301,14 @@ export async function benchShard(
   );
   return figures;
 }
+
+// `node dist/bench/shard.js [groups] [rounds]`: this bench alone (64 channels, 10 HTLCs).
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const figures = await benchShard(
+    64,
+    Number(process.argv[3] ?? 20),
+    10,
+    Number(process.argv[2] ?? 5),
+  );
+  console.log(JSON.stringify({ shard: figures }));
+}
