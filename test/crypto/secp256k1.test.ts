@@ -123,7 +123,6 @@ for (const backend of ecc.availableBackends()) {
     test("ecdsaSign grind 'cln' grinds like Core Lightning: equals noble, differs from Core", () =>
       run(() => {
         let ground = 0;
-        let differs = 0;
         fc.assert(
           fc.property(bytes32Arb, seckeyArb, (msg, sk) => {
             const sig = ecc.ecdsaSign(msg, sk, { lowR: true, grind: "cln" });
@@ -132,7 +131,9 @@ for (const backend of ecc.availableBackends()) {
             const expected = nobleSignClnLowR(msg, sk);
             if (expected.tries > 1) ground++;
             assert.equal(hex(sig), hex(expected.sig));
-            if (hex(sig) !== hex(ecc.ecdsaSign(msg, sk, { lowR: true }))) differs++;
+            // The two grinds differ exactly where noble's two grinds differ.
+            const core = hex(ecc.ecdsaSign(msg, sk, { lowR: true }));
+            assert.equal(core !== hex(sig), hex(nobleSignLowR(msg, sk).sig) !== hex(expected.sig));
             // Without lowR the grind option is ignored: plain RFC 6979.
             assert.equal(
               hex(ecc.ecdsaSign(msg, sk, { lowR: false, grind: "cln" })),
@@ -142,8 +143,17 @@ for (const backend of ecc.availableBackends()) {
           { numRuns: RUNS },
         );
         assert.ok(ground > 0);
-        // Different nonce data on the first attempt: the two grinds (almost) never agree.
-        assert.ok(differs > RUNS / 2, `${differs}`);
+        // Different nonce data on the first attempt: the grinds agree only when both first
+        // attempts have a high r (then both go on with counter 1): about 1 in 4. Fixed inputs,
+        // so this count is the same on every run.
+        let differs = 0;
+        for (let i = 0; i < 64; i++) {
+          const msg = nobleSha256(Buffer.from(`cln grind message ${i}`));
+          const sk = nobleSha256(Buffer.from(`cln grind key ${i}`));
+          const cln = ecc.ecdsaSign(msg, sk, { lowR: true, grind: "cln" });
+          if (hex(cln) !== hex(ecc.ecdsaSign(msg, sk, { lowR: true }))) differs++;
+        }
+        assert.ok(differs >= 40 && differs < 64, `${differs} of 64 differ`);
       }));
 
     test("ecdsaSign refuses an unknown grind", () =>
