@@ -4,10 +4,8 @@
  * can decide between falling back and refusing to start.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { findNativeAddon, nativeAddonRelative } from "../util/native-addon.js";
 import type { Secp256k1Backend } from "./backend.js";
 
 /**
@@ -29,19 +27,8 @@ const REQUIRED_FUNCTIONS = ["init", "ecdsaSign", "ecdsaSignCln", "xonlyTweakAdd"
 export type NativeLoadResult =
   { ok: true; backend: Secp256k1Backend } | { ok: false; reason: string };
 
-const ADDON_RELATIVE = join("native", "build", "Release", "warden_secp256k1.node");
-
-function findAddon(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, ADDON_RELATIVE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return null;
-}
+const ADDON = "warden_secp256k1";
+const ADDON_RELATIVE = nativeAddonRelative(ADDON);
 
 function wrap(addon: NativeAddon): Secp256k1Backend {
   return {
@@ -72,7 +59,7 @@ function wrap(addon: NativeAddon): Secp256k1Backend {
 
 /** Loads and initialises the addon (context randomised with 32 fresh bytes); never throws. */
 export function loadNativeBackend(): NativeLoadResult {
-  const path = findAddon();
+  const path = findNativeAddon(ADDON);
   if (path === null) return { ok: false, reason: `${ADDON_RELATIVE} not built` };
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;

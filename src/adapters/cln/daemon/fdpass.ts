@@ -2,11 +2,9 @@
  * Loader for Warden's fd-passing addon (native/fdpass_addon.c): socketpair(2) and SCM_RIGHTS,
  * which Node cannot do. Built by node-gyp at `npm install` next to the secp256k1 addon.
  */
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { WardenError } from "../../../errors.js";
+import { findNativeAddon, nativeAddonRelative } from "../../../util/native-addon.js";
 
 /** The functions native/fdpass_addon.c exports; errors carry code "fdpass/<reason>". */
 export interface FdPass {
@@ -27,29 +25,17 @@ export interface FdPass {
 /** The addon could not be loaded: code "cln/fdpass-missing". */
 export class FdPassUnavailableError extends WardenError {}
 
-const ADDON_RELATIVE = join("native", "build", "Release", "warden_fdpass.node");
-
-function findAddon(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, ADDON_RELATIVE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return null;
-}
+const ADDON = "warden_fdpass";
 
 let cached: FdPass | undefined;
 
 /** The loaded addon; FdPassUnavailableError (saying how to build it) when it is missing or broken. */
 export function requireFdPass(): FdPass {
   if (cached !== undefined) return cached;
-  const path = findAddon();
+  const path = findNativeAddon(ADDON);
   let reason: string;
   if (path === null) {
-    reason = `${ADDON_RELATIVE} was not built`;
+    reason = `${nativeAddonRelative(ADDON)} was not built`;
   } else {
     try {
       cached = createRequire(import.meta.url)(path) as FdPass;
