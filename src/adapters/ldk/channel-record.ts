@@ -8,6 +8,7 @@
  */
 import * as ldk from "lightningdevkit";
 import type { OutPoint } from "../../bitcoin/tx.js";
+import { WardenError } from "../../errors.js";
 import type { ChannelType } from "../../bolt3/channel-type.js";
 import { hasAnchors } from "../../bolt3/channel-type.js";
 import type { ChannelBasepoints } from "../../bolt3/commitment-keys.js";
@@ -298,6 +299,19 @@ export class ChannelRecord {
       if (o / 1000n === ours / 1000n && t / 1000n === theirs / 1000n) {
         ours = o;
         theirs = t;
+      } else {
+        const shown = ours + theirs + tracked.reduce((sum, h) => sum + h.amountMsat, 0n);
+        // More than the outputs' sub-sat rounding is missing: value in flight that LDK does
+        // not show its signer. LDK 0.1 passes only HTLCs above the dust limit (trimmed ones
+        // have no output), so Warden cannot account for the balance and must not sign.
+        if (this.valueSat * 1000n - shown >= 2000n) {
+          throw new WardenError(
+            "ldk/trimmed-htlc",
+            `commitment ${numberFromIndex(ct.commitment_number())} moves ` +
+              `${this.valueSat * 1000n - shown} msat with no HTLC LDK shows its signer: an HTLC ` +
+              "below the dust limit, which the LDK adapter cannot account for (not signed)",
+          );
+        }
       }
     }
     const htlcs: Htlc[] = described.map((d, i) => ({

@@ -1,0 +1,58 @@
+/**
+ * A known limit of the LDK adapter, pinned down: LDK 0.1 shows its signer only the HTLCs above
+ * the dust limit (a trimmed HTLC has no output), so a commitment carrying a trimmed HTLC moves
+ * value the adapter cannot account for. Warden refuses it with `ldk/trimmed-htlc` and signs
+ * nothing for it: the payment does not leave and Warden's state keeps the last commitment.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import type { WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
+import { invoice, newNetwork, sendToInvoice, startWarden } from "./e2e-harness.js";
+
+const wardens: WardenLdkSigner[] = [];
+after(async () => {
+  for (const w of wardens) await w.close();
+});
+
+test("a payment below the dust limit is refused with ldk/trimmed-htlc, nothing signed", async () => {
+  const net = await newNetwork();
+  const warden = await startWarden(net);
+  wardens.push(warden);
+  const A = net.addNode({ name: "A", signer: { kind: "warden", signer: warden }, anchors: true });
+  const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors: true });
+  net.connect(A, B);
+  net.openChannel(A, B, 1_000_000n);
+  const [rec] = warden.channels();
+  assert.ok(rec !== undefined);
+
+  // Above the dust limit: paid.
+  const big = invoice(B, 2_000_000n);
+  await warden.approveInvoice(big.to_str());
+  sendToInvoice(A, big);
+  net.pump();
+  assert.equal(B.paymentsClaimed, 1);
+  const before = warden.channelState(rec.id);
+
+  // 100 sat: below LDK's 354 sat dust limit, so the HTLC is trimmed from the commitment.
+  const small = invoice(B, 100_000n);
+  await warden.approveInvoice(small.to_str());
+  const mark = warden.refusals.length;
+  try {
+    sendToInvoice(A, small);
+  } catch {
+    // LDK reports the refused signature as a failed send.
+  }
+  net.pump();
+  const refusals = warden.refusals.slice(mark);
+  assert.ok(refusals.length > 0, "refused");
+  assert.ok(
+    refusals.every(
+      (r) => r.op === "sign_counterparty_commitment" && r.message.startsWith("ldk/trimmed-htlc"),
+    ),
+    JSON.stringify(refusals),
+  );
+  assert.equal(B.paymentsClaimed, 1, "the trimmed payment never arrived");
+  const after_ = warden.channelState(rec.id);
+  assert.equal(after_.nextCounterpartyCommitNum, before.nextCounterpartyCommitNum);
+  assert.deepEqual(after_.currentHolder, before.currentHolder);
+});
