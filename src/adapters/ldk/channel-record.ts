@@ -74,8 +74,6 @@ export class ChannelRecord {
   setUp = false;
   /** True once the channel's SCID is bound in Warden (channel_updates may name it). */
   scidBound = false;
-  /** Secrets of our revoked commitments Warden released, by number (LDK asks for each once). */
-  readonly secrets = new Map<number, Uint8Array>();
   /** Our per-commitment points (public, deterministic) by commitment number. */
   readonly points = new Map<number, Uint8Array>();
   /** HTLC ids by identity (direction from our side, hash, amount, expiry): one per occurrence. */

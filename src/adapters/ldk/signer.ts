@@ -298,19 +298,10 @@ export class WardenLdkSigner {
    * Sends `method` (after the preimages learned since the last call) without waiting: for
    * validations whose answer LDK does not need. Warden runs it before any later request, so
    * nothing is signed or revealed past it unless it was committed; a refusal is logged (with
-   * its rule ids) when a later call reads it, and `undo` drops what the adapter noted.
+   * its rule ids) when a later call reads it.
    */
-  #channelPost(
-    rec: ChannelRecord,
-    op: string,
-    method: string,
-    args: unknown[],
-    undo: () => void,
-  ): void {
-    const onFailure = (e: unknown): void => {
-      undo();
-      this.#refused(op, rec.id, e);
-    };
+  #channelPost(rec: ChannelRecord, op: string, method: string, args: unknown[]): void {
+    const onFailure = (e: unknown): void => this.#refused(op, rec.id, e);
     if (this.#unsentPreimages.length === 0) {
       this.host.post("channel", [rec.id, method, args], onFailure);
       return;
@@ -566,9 +557,8 @@ export class WardenLdkSigner {
           rec.id,
           () => {
             const n = numberFromIndex(idx);
-            const ready = rec.secrets.get(n);
             return ldk.Result__u832NoneZ.constructor_ok(
-              ready ?? this.#channelCall<Uint8Array>(rec, "revokeHolderCommitment", n),
+              this.#channelCall<Uint8Array>(rec, "revokeHolderCommitment", n),
             );
           },
           () => ldk.Result__u832NoneZ.constructor_err(),
@@ -595,7 +585,6 @@ export class WardenLdkSigner {
               "validate_counterparty_revocation",
               "validateCounterpartyRevocation",
               [numberFromIndex(idx), secret],
-              () => undefined,
             );
             return ldk.Result_NoneNoneZ.constructor_ok();
           },
