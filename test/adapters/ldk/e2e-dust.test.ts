@@ -1,13 +1,16 @@
 /**
  * A known limit of the LDK adapter, pinned down: LDK 0.1 shows its signer only the HTLCs above
  * the dust limit (a trimmed HTLC has no output), so a commitment carrying a trimmed HTLC moves
- * value the adapter cannot account for. Warden refuses it with `ldk/trimmed-htlc` and signs
- * nothing for it: the payment does not leave and Warden's state keeps the last commitment.
+ * value the adapter cannot account for.
+ * - We send one: Warden refuses it with `ldk/trimmed-htlc` and signs nothing for it; the
+ *   payment does not leave and Warden's state keeps the last commitment.
+ * - The peer sends one: a Warden-signed node sets its HTLC minimum above every dust limit
+ *   (WARDEN_LDK_HTLC_MINIMUM_MSAT), so the peer cannot route it to us and nothing is closed.
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import type { WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
-import { invoice, newNetwork, sendToInvoice, startWarden } from "./e2e-harness.js";
+import { invoice, keysend, newNetwork, sendToInvoice, startWarden } from "./e2e-harness.js";
 
 const wardens: WardenLdkSigner[] = [];
 after(async () => {
@@ -55,4 +58,29 @@ test("a payment below the dust limit is refused with ldk/trimmed-htlc, nothing s
   const after_ = warden.channelState(rec.id);
   assert.equal(after_.nextCounterpartyCommitNum, before.nextCounterpartyCommitNum);
   assert.deepEqual(after_.currentHolder, before.currentHolder);
+});
+
+test("a peer cannot send a Warden-signed node an HTLC small enough to be trimmed", async () => {
+  const net = await newNetwork();
+  const warden = await startWarden(net);
+  wardens.push(warden);
+  const A = net.addNode({ name: "A", signer: { kind: "warden", signer: warden }, anchors: true });
+  const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors: true });
+  net.connect(A, B);
+  net.openChannel(A, B, 1_000_000n);
+  const inv = invoice(B, 400_000_000n);
+  await warden.approveInvoice(inv.to_str());
+  sendToInvoice(A, inv);
+  net.pump();
+  assert.equal(B.paymentsClaimed, 1);
+
+  // 100 sat from B: below A's HTLC minimum, so B finds no route and sends nothing.
+  assert.throws(() => keysend(B, A, 100_000n));
+  net.pump();
+  assert.deepEqual(A.closeReasons, [], "no channel closed");
+  assert.deepEqual(warden.refusals, [], "Warden was asked nothing it refused");
+  // Above the minimum it arrives.
+  keysend(B, A, 1_000_000n);
+  net.pump();
+  assert.equal(A.paymentsClaimed, 1);
 });
