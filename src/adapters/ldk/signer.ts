@@ -28,20 +28,13 @@ import { ShachainStore } from "../../bolt3/shachain-store.js";
 import { ChannelRecord, readChannelParams } from "./channel-record.js";
 import { WardenHost } from "./client.js";
 import type { BatchEntry, HostInfo, HostSpec, HostWalletKey } from "./host-protocol.js";
+import { WARDEN_LDK_HTLC_MINIMUM_MSAT } from "./host-protocol.js";
+
+export { WARDEN_LDK_HTLC_MINIMUM_MSAT };
 import { holderInner, htlcOutputIndex, numberFromIndex } from "./ldk-codec.js";
 
 /** LDK 0.1's dust limit (MIN_CHAN_DUST_LIMIT_SATOSHIS), which it uses for both sides. */
 export const LDK_DUST_LIMIT_SAT = 354n;
-
-/**
- * The `our_htlc_minimum_msat` a Warden-signed LDK node should set (ChannelHandshakeConfig):
- * 546 sat, the highest dust limit LDK accepts from a peer. On anchors channels no HTLC at or
- * above it is trimmed on either commitment, and a trimmed HTLC is one LDK does not show its
- * signer (see ChannelRecord.proposalOf: such a commitment is refused as ldk/trimmed-htlc).
- * Without anchors the trim threshold also counts the HTLC transaction's fee, which grows with
- * the feerate, so no fixed minimum covers it.
- */
-export const WARDEN_LDK_HTLC_MINIMUM_MSAT = 546_000n;
 
 /** A refused (or failed) signer request, as logged. */
 export interface SignerRefusal {

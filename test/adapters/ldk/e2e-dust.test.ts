@@ -2,8 +2,9 @@
  * A known limit of the LDK adapter, pinned down: LDK 0.1 shows its signer only the HTLCs above
  * the dust limit (a trimmed HTLC has no output), so a commitment carrying a trimmed HTLC moves
  * value the adapter cannot account for.
- * - We send one: Warden refuses it with `ldk/trimmed-htlc` and signs nothing for it; the
- *   payment does not leave and Warden's state keeps the last commitment.
+ * - We send one: Warden does not approve such a payment (`ldk/payment-below-dust`), and a
+ *   commitment carrying it is refused with `ldk/trimmed-htlc`, nothing signed; the payment
+ *   does not leave and Warden's state keeps the last commitment.
  * - The peer sends one: a Warden-signed node sets its HTLC minimum above every dust limit
  *   (WARDEN_LDK_HTLC_MINIMUM_MSAT), so the peer cannot route it to us and nothing is closed.
  */
@@ -37,8 +38,10 @@ test("a payment below the dust limit is refused with ldk/trimmed-htlc, nothing s
   const before = warden.channelState(rec.id);
 
   // 100 sat: below LDK's 354 sat dust limit, so the HTLC is trimmed from the commitment.
+  // Warden will not approve it (an app that asks first never sends it) ...
   const small = invoice(B, 100_000n);
-  await warden.approveInvoice(small.to_str());
+  await assert.rejects(warden.approveInvoice(small.to_str()), { code: "ldk/payment-below-dust" });
+  // ... and a node that sends it anyway gets no signature for the commitment carrying it.
   const mark = warden.refusals.length;
   try {
     sendToInvoice(A, small);
