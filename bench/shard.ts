@@ -65,8 +65,10 @@ export interface ShardFigures {
   htlcs: number;
   /** Back-to-back groups of runs (one of each kind below), each run in a fresh process. */
   pairs: number;
-  /** Validated update rounds per second, median over the groups. */
-  /** In-process, confined to one core (taskset -c 0: V8's GC and compiler threads too). */
+  /**
+   * Validated update rounds per second, medians over the groups. In-process, confined to one
+   * core (taskset -c 0: V8's GC and compiler threads too).
+   */
   oneCoreUpdatesPerSec: number;
   /** The channels sharded over two workers, both cores. */
   twoWorkersUpdatesPerSec: number;

@@ -18,7 +18,8 @@ after(async () => {
   for (const w of wardens) await w.close();
 });
 
-test("a payment below the dust limit is refused with ldk/trimmed-htlc, nothing signed", async () => {
+/** A (Warden-signed) and B (KeysManager) with an open anchors channel of 0.01 BTC. */
+async function openChannel() {
   const net = await newNetwork();
   const warden = await startWarden(net);
   wardens.push(warden);
@@ -26,6 +27,11 @@ test("a payment below the dust limit is refused with ldk/trimmed-htlc, nothing s
   const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors: true });
   net.connect(A, B);
   net.openChannel(A, B, 1_000_000n);
+  return { net, warden, A, B };
+}
+
+test("a payment below the dust limit is refused with ldk/trimmed-htlc, nothing signed", async () => {
+  const { net, warden, A, B } = await openChannel();
   const [rec] = warden.channels();
   assert.ok(rec !== undefined);
 
@@ -64,13 +70,7 @@ test("a payment below the dust limit is refused with ldk/trimmed-htlc, nothing s
 });
 
 test("a peer cannot send a Warden-signed node an HTLC small enough to be trimmed", async () => {
-  const net = await newNetwork();
-  const warden = await startWarden(net);
-  wardens.push(warden);
-  const A = net.addNode({ name: "A", signer: { kind: "warden", signer: warden }, anchors: true });
-  const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors: true });
-  net.connect(A, B);
-  net.openChannel(A, B, 1_000_000n);
+  const { net, warden, A, B } = await openChannel();
   const inv = invoice(B, 400_000_000n);
   await warden.approveInvoice(inv.to_str());
   sendToInvoice(A, inv);
