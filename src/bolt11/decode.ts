@@ -183,14 +183,6 @@ export function decodeUnsignedInvoice(hrp: string, dataWords: readonly number[])
   };
 }
 
-/**
- * The amount an invoice's human-readable part states (undefined: amountless), read without
- * checking the signature: for cheap pre-checks only, never to trust the invoice.
- */
-export function invoiceAmountMsat(invoice: string): bigint | undefined {
-  return parseHrp(bech32Words(invoice).hrp).amountMsat;
-}
-
 /** Decodes a BOLT 11 invoice string and checks its signature; FormatError/CryptoError `bolt11/...` otherwise. */
 export function decodeInvoice(invoice: string): Bolt11Invoice {
   const { hrp, words } = bech32Words(invoice);

@@ -12,7 +12,7 @@ import { WardenError } from "../../errors.js";
 import type { ChannelType } from "../../bolt3/channel-type.js";
 import { hasAnchors } from "../../bolt3/channel-type.js";
 import type { ChannelBasepoints } from "../../bolt3/commitment-keys.js";
-import { ANCHOR_OUTPUT_VALUE_SAT, commitmentFeeSat } from "../../bolt3/fees.js";
+import { ANCHOR_OUTPUT_VALUE_SAT, commitmentFeeSat, isHtlcTrimmed } from "../../bolt3/fees.js";
 import type { Htlc } from "../../bolt3/htlc.js";
 import type { ChannelSetup } from "../../state/channel-setup.js";
 import type { ChannelState } from "../../state/channel-state.js";
@@ -85,6 +85,27 @@ export class ChannelRecord {
     { ours: bigint; theirs: bigint; htlcs: TrackedHtlc[] }
   >();
   #nextReceivedId = 0n;
+  /** The dust limit LDK uses on both commitments (not visible to a signer). */
+  readonly dustLimitSat: bigint;
+  /**
+   * The channel's HTLCs as LDK last listed them (ChannelManager.list_channels): the candidates
+   * for HTLCs trimmed from a commitment, which LDK does not show its signer.
+   */
+  htlcDetails: HtlcIdentity[] = [];
+  /** The commitment (h: or c: number:txid) waiting for fresh htlcDetails, if any. */
+  awaitingDetailsFor: string | undefined;
+  /** The commitment htlcDetails were last listed for. */
+  detailsListedFor: string | undefined;
+  /**
+   * A holder commitment accepted before it was validated (its trimmed HTLCs unknown, our own
+   * balance intact): LDK cannot wait in validate_holder_commitment, so the adapter pauses
+   * every later signing operation of the channel (release_commitment_secret first) until the
+   * validation completes with the listed HTLCs.
+   */
+  deferredHolder:
+    { htx: ldk.HolderCommitmentTransaction; outbound: Uint8Array[]; key: string } | undefined;
+  /** A deferred holder commitment Warden then refused (number:txid): the channel stays paused. */
+  refusedHolder: string | undefined;
   /** Counterparty commitments we signed: number by per-commitment point and by txid. */
   readonly counterpartyByPoint = new Map<string, number>();
   readonly counterpartyByTxid = new Map<string, number>();
@@ -102,7 +123,13 @@ export class ChannelRecord {
   /** The counterparty commitments LDK asked us to sign, by number (for inspection and tests). */
   readonly counterpartyCommitments = new Map<number, ldk.CommitmentTransaction>();
 
-  constructor(keysId: Uint8Array, valueSat: bigint, basepoints: ChannelBasepoints) {
+  constructor(
+    keysId: Uint8Array,
+    valueSat: bigint,
+    basepoints: ChannelBasepoints,
+    dustLimitSat: bigint,
+  ) {
+    this.dustLimitSat = dustLimitSat;
     this.keysId = Uint8Array.from(keysId);
     this.id = bytesToHex(keysId);
     this.valueSat = valueSat;
@@ -156,13 +183,19 @@ export class ChannelRecord {
     for (const { owner, info } of infos) {
       const htlcs: TrackedHtlc[] = info.htlcs.map((h) => {
         const offeredByUs = (owner === "holder") === (h.direction === "offered");
-        const full = `${offeredByUs ? "o" : "r"}:${bytesToHex(h.paymentHash)}:${h.amountMsat}:${h.cltvExpiry}`;
+        const full = identityKey({ ...h, offeredByUs });
         let set = ids.get(full);
         if (set === undefined) ids.set(full, (set = new Set()));
         set.add(h.id);
         if (offeredByUs && h.id >= this.#nextOfferedId) this.#nextOfferedId = h.id + 1n;
         if (!offeredByUs && h.id >= this.#nextReceivedId) this.#nextReceivedId = h.id + 1n;
-        return { id: h.id, offeredByUs, amountMsat: h.amountMsat, paymentHash: h.paymentHash };
+        return {
+          id: h.id,
+          offeredByUs,
+          amountMsat: h.amountMsat,
+          paymentHash: h.paymentHash,
+          cltvExpiry: h.cltvExpiry,
+        };
       });
       const holder = owner === "holder";
       // The later entry of an owner wins (the current counterparty commitment after the previous).
@@ -192,7 +225,7 @@ export class ChannelRecord {
   }
 
   /** Warden's ChannelSetup; push is what the first commitment gives the non-funder. */
-  setupFor(pushMsat: bigint, dustLimitSat: bigint): ChannelSetup {
+  setupFor(pushMsat: bigint): ChannelSetup {
     const p = this.requireParams();
     return {
       channelType: p.channelType,
@@ -202,8 +235,8 @@ export class ChannelRecord {
       pushMsat,
       holderToSelfDelay: p.holderToSelfDelay,
       counterpartyToSelfDelay: p.counterpartyToSelfDelay,
-      holderDustLimitSat: dustLimitSat,
-      counterpartyDustLimitSat: dustLimitSat,
+      holderDustLimitSat: this.dustLimitSat,
+      counterpartyDustLimitSat: this.dustLimitSat,
       counterpartyBasepoints: p.counterpartyBasepoints,
       holderShutdownScript: undefined,
       counterpartyShutdownScript: undefined,
@@ -211,22 +244,13 @@ export class ChannelRecord {
   }
 
   /** Stable ids for LDK's id-less HTLCs: the k-th equal HTLC of a commitment gets the k-th id. */
-  #assignIds(htlcs: { offeredByUs: boolean; key: string }[]): bigint[] {
+  #assignIds(htlcs: readonly HtlcIdentity[]): bigint[] {
     const seen = new Map<string, number>();
-    return htlcs.map(({ offeredByUs, key }) => {
-      const full = `${offeredByUs ? "o" : "r"}:${key}`;
+    return htlcs.map((h) => {
+      const full = identityKey(h);
       const k = seen.get(full) ?? 0;
       seen.set(full, k + 1);
-      let ids = this.#htlcIds.get(full);
-      if (ids === undefined) {
-        ids = [];
-        this.#htlcIds.set(full, ids);
-      }
-      while (ids.length <= k) {
-        if (offeredByUs) ids.push(this.#nextOfferedId++);
-        else ids.push(this.#nextReceivedId++);
-      }
-      return ids[k]!;
+      return this.#idsOf(full, h.offeredByUs, k + 1)[k]!;
     });
   }
 
@@ -238,6 +262,14 @@ export class ChannelRecord {
    * (the funder's plus the fee and anchors it paid) are used for the first commitment, and
    * must agree with the tracked balances to the sat. `commit` records the result once Warden
    * accepted it.
+   *
+   * LDK 0.1 shows its signer only the HTLCs with an output. A trimmed HTLC (below the owner's
+   * dust limit plus its HTLC tx fee) is found among the candidates: the previous commitment's
+   * HTLCs LDK no longer shows, and `htlcDetails` (the channel's HTLCs as LDK lists them). The
+   * candidates kept are the set, among those small enough to be trimmed, that makes the
+   * balances agree with the outputs; Warden then recomposes the commitment with them (so a
+   * wrong guess cannot be signed) and applies its payment rules to them like to any HTLC. When
+   * no set agrees, the commitment moves value Warden cannot account for: `ldk/trimmed-htlc`.
    */
   proposalOf(
     owner: "holder" | "counterparty",
@@ -256,68 +288,88 @@ export class ChannelRecord {
     const estOther = (ownerIsFunder ? tc : tc + fee + anchors) * 1000n;
     const described = ldkHtlcs.map((h) => {
       const offered = Boolean(h.get_offered());
-      const hash = h.get_payment_hash();
       return {
-        offered,
         offeredByUs: owner === "holder" ? offered : !offered,
-        hash,
+        paymentHash: h.get_payment_hash(),
         amountMsat: h.get_amount_msat(),
         cltvExpiry: h.get_cltv_expiry(),
-        key: `${bytesToHex(hash)}:${h.get_amount_msat()}:${h.get_cltv_expiry()}`,
       };
     });
     const ids = this.#assignIds(described);
-    const tracked: TrackedHtlc[] = described.map((d, i) => ({
-      id: ids[i]!,
-      offeredByUs: d.offeredByUs,
-      amountMsat: d.amountMsat,
-      paymentHash: d.hash,
-    }));
+    const visible: TrackedHtlc[] = described.map((d, i) => ({ id: ids[i]!, ...d }));
     // Balances from our side: ours and theirs.
     let ours = owner === "holder" ? estOwner : estOther;
     let theirs = owner === "holder" ? estOther : estOwner;
+    let htlcs = visible;
     const prev = this.#tracked.get(owner);
     if (prev !== undefined) {
-      let o = prev.ours;
-      let t = prev.theirs;
       const same = (a: TrackedHtlc, b: TrackedHtlc): boolean =>
         a.id === b.id && a.offeredByUs === b.offeredByUs;
-      for (const h of prev.htlcs) {
-        if (tracked.some((n) => same(n, h))) continue;
-        const toReceiver = preimageKnown(h.paymentHash);
-        if (h.offeredByUs === toReceiver) t += h.amountMsat;
-        else o += h.amountMsat;
-      }
-      for (const h of tracked) {
-        if (prev.htlcs.some((x) => same(x, h))) continue;
-        if (h.offeredByUs) o -= h.amountMsat;
-        else t -= h.amountMsat;
-      }
-      // The tracked balances must give the same sat outputs (else trust the outputs).
-      if (o / 1000n === ours / 1000n && t / 1000n === theirs / 1000n) {
-        ours = o;
-        theirs = t;
+      // The tracked balances once the previous HTLCs become `next`.
+      const follow = (next: readonly TrackedHtlc[]): { o: bigint; t: bigint } => {
+        let o = prev.ours;
+        let t = prev.theirs;
+        for (const h of prev.htlcs) {
+          if (next.some((n) => same(n, h))) continue;
+          const toReceiver = preimageKnown(h.paymentHash);
+          if (h.offeredByUs === toReceiver) t += h.amountMsat;
+          else o += h.amountMsat;
+        }
+        for (const h of next) {
+          if (prev.htlcs.some((x) => same(x, h))) continue;
+          if (h.offeredByUs) o -= h.amountMsat;
+          else t -= h.amountMsat;
+        }
+        return { o, t };
+      };
+      const agrees = (b: { o: bigint; t: bigint }): boolean =>
+        b.o / 1000n === ours / 1000n && b.t / 1000n === theirs / 1000n;
+      const plain = follow(visible);
+      const trimmable = (h: TrackedHtlc): boolean =>
+        isHtlcTrimmed(
+          p.channelType,
+          feerate,
+          this.dustLimitSat,
+          (owner === "holder") === h.offeredByUs ? "offered" : "received",
+          h.amountMsat,
+        );
+      const pool = this.#trimmedCandidates(prev.htlcs, visible).filter(trimmable);
+      const found =
+        agrees(plain) && pool.length === 0
+          ? []
+          : this.#trimmedSet(pool, prev.htlcs, (s) => agrees(follow([...visible, ...s])));
+      if (found !== undefined) {
+        htlcs = [...visible, ...found];
+        const b = follow(htlcs);
+        ours = b.o;
+        theirs = b.t;
       } else {
-        const shown = ours + theirs + tracked.reduce((sum, h) => sum + h.amountMsat, 0n);
+        const shown = ours + theirs + visible.reduce((sum, h) => sum + h.amountMsat, 0n);
         // More than the outputs' sub-sat rounding is missing: value in flight that LDK does
-        // not show its signer. LDK 0.1 passes only HTLCs above the dust limit (trimmed ones
-        // have no output), so Warden cannot account for the balance and must not sign.
+        // not show its signer and no candidate explains (else trust the outputs).
         if (this.valueSat * 1000n - shown >= 2000n) {
-          throw new WardenError(
-            "ldk/trimmed-htlc",
+          const oursExplained =
+            this.#trimmedSet(
+              pool,
+              prev.htlcs,
+              (s) => follow([...visible, ...s]).o / 1000n === ours / 1000n,
+            ) !== undefined;
+          throw new TrimmedHtlcError(
             `commitment ${numberFromIndex(ct.commitment_number())} moves ` +
-              `${this.valueSat * 1000n - shown} msat with no HTLC LDK shows its signer: an HTLC ` +
-              "below the dust limit, which the LDK adapter cannot account for (not signed)",
+              `${this.valueSat * 1000n - shown} msat with no HTLC LDK shows its signer or ` +
+              "lists for the channel: value below the dust limit the LDK adapter cannot " +
+              "account for (not signed)",
+            oursExplained,
           );
         }
       }
     }
-    const htlcs: Htlc[] = described.map((d, i) => ({
-      id: ids[i]!,
-      direction: d.offered ? "offered" : "received",
-      amountMsat: d.amountMsat,
-      paymentHash: d.hash,
-      cltvExpiry: d.cltvExpiry,
+    const proposalHtlcs: Htlc[] = htlcs.map((h) => ({
+      id: h.id,
+      direction: (owner === "holder") === h.offeredByUs ? "offered" : "received",
+      amountMsat: h.amountMsat,
+      paymentHash: h.paymentHash,
+      cltvExpiry: h.cltvExpiry,
     }));
     return {
       proposal: {
@@ -325,17 +377,115 @@ export class ChannelRecord {
         feeratePerKw: feerate,
         toOwnerMsat: owner === "holder" ? ours : theirs,
         toOtherMsat: owner === "holder" ? theirs : ours,
-        htlcs,
+        htlcs: proposalHtlcs,
       },
-      commit: () => this.#tracked.set(owner, { ours, theirs, htlcs: tracked }),
+      commit: () => this.#tracked.set(owner, { ours, theirs, htlcs }),
     };
+  }
+
+  /**
+   * The HTLCs that may be in a commitment without LDK showing them: the previous commitment's
+   * not shown now, then those LDK lists (htlcDetails) not already among them or shown (each
+   * with its stable id).
+   */
+  #trimmedCandidates(
+    previous: readonly TrackedHtlc[],
+    visible: readonly TrackedHtlc[],
+  ): TrackedHtlc[] {
+    const hidden = previous.filter(
+      (h) => !visible.some((v) => v.id === h.id && v.offeredByUs === h.offeredByUs),
+    );
+    const pool = [...hidden];
+    const listed = new Map<string, HtlcIdentity[]>();
+    for (const d of this.htlcDetails) {
+      const k = identityKey(d);
+      listed.set(k, [...(listed.get(k) ?? []), d]);
+    }
+    for (const [k, ds] of listed) {
+      const used = new Set(
+        [...visible, ...hidden].filter((h) => identityKey(h) === k).map((h) => h.id),
+      );
+      const extra = ds.length - used.size;
+      if (extra <= 0) continue;
+      const ids = this.#idsOf(k, ds[0]!.offeredByUs, used.size + extra).filter(
+        (id) => !used.has(id),
+      );
+      for (const id of ids.slice(0, extra)) pool.push({ id, ...ds[0]! });
+    }
+    return pool;
+  }
+
+  /**
+   * The subset of `pool` that `fits`: the one keeping most of the previous commitment's HTLCs
+   * (an HTLC stays until shown gone), then the smallest. Undefined if none fits or `pool` is
+   * too large to search.
+   */
+  #trimmedSet(
+    pool: readonly TrackedHtlc[],
+    previous: readonly TrackedHtlc[],
+    fits: (set: TrackedHtlc[]) => boolean,
+  ): TrackedHtlc[] | undefined {
+    if (pool.length > MAX_TRIMMED_CANDIDATES) return undefined;
+    let best: { set: TrackedHtlc[]; kept: number } | undefined;
+    for (let mask = 0; mask < 1 << pool.length; mask++) {
+      const set = pool.filter((_, i) => (mask >> i) & 1);
+      if (!fits(set)) continue;
+      const kept = set.filter((h) => previous.includes(h)).length;
+      if (
+        best === undefined ||
+        kept > best.kept ||
+        (kept === best.kept && set.length < best.set.length)
+      )
+        best = { set, kept };
+    }
+    return best?.set;
+  }
+
+  /** The first `count` ids of HTLCs with identity `full` (handed out in increasing order). */
+  #idsOf(full: string, offeredByUs: boolean, count: number): bigint[] {
+    let ids = this.#htlcIds.get(full);
+    if (ids === undefined) {
+      ids = [];
+      this.#htlcIds.set(full, ids);
+    }
+    while (ids.length < count) {
+      if (offeredByUs) ids.push(this.#nextOfferedId++);
+      else ids.push(this.#nextReceivedId++);
+    }
+    return ids.slice(0, count);
   }
 }
 
-/** An HTLC as the balance tracking sees it. */
-interface TrackedHtlc {
-  id: bigint;
+/**
+ * A commitment moving value that no HTLC LDK shows or lists explains (LDK trims HTLCs below
+ * the dust limit from what it shows its signer).
+ */
+export class TrimmedHtlcError extends WardenError {
+  /** Whether our own balance is explained: the value missing is the counterparty's. */
+  readonly oursExplained: boolean;
+  constructor(message: string, oursExplained: boolean) {
+    super("ldk/trimmed-htlc", message);
+    this.oursExplained = oursExplained;
+  }
+}
+
+/** Candidates beyond which trimmed HTLCs are not searched for (2^n subsets). */
+const MAX_TRIMMED_CANDIDATES = 12;
+
+/** What identifies an HTLC to the adapter (LDK shows no HTLC ids): direction, hash, amount, expiry. */
+export interface HtlcIdentity {
   offeredByUs: boolean;
-  amountMsat: bigint;
   paymentHash: Uint8Array;
+  amountMsat: bigint;
+  cltvExpiry: number;
+}
+
+/** The map key of an HTLC identity. */
+function identityKey(h: HtlcIdentity): string {
+  return `${h.offeredByUs ? "o" : "r"}:${bytesToHex(h.paymentHash)}:${h.amountMsat}:${h.cltvExpiry}`;
+}
+
+/** An HTLC as the balance tracking sees it. */
+interface TrackedHtlc extends HtlcIdentity {
+  id: bigint;
 }

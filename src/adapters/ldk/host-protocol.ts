@@ -6,16 +6,6 @@
 import type { SerializedError } from "../../signer/serialized-error.js";
 import type { PolicyConfigOverrides } from "../../policy/config.js";
 
-/**
- * The `our_htlc_minimum_msat` a Warden-signed LDK node should set (ChannelHandshakeConfig):
- * 546 sat, the highest dust limit LDK accepts from a peer. On anchors channels no HTLC at or
- * above it is trimmed on either commitment, and a trimmed HTLC is one LDK does not show its
- * signer (ChannelRecord.proposalOf refuses such a commitment as ldk/trimmed-htlc). The host
- * also refuses to approve a payment below it. Without anchors the trim threshold also counts
- * the HTLC transaction's fee, which grows with the feerate, so no fixed minimum covers it.
- */
-export const WARDEN_LDK_HTLC_MINIMUM_MSAT = 546_000n;
-
 /** Which Store the host opens. */
 export type HostStoreSpec = { kind: "memory" } | { kind: "sqlite"; path: string };
 

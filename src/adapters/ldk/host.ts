@@ -32,9 +32,7 @@ import type {
   HostSpec,
   HostWalletKey,
 } from "./host-protocol.js";
-import { SYNC_DONE, WARDEN_LDK_HTLC_MINIMUM_MSAT } from "./host-protocol.js";
-import { invoiceAmountMsat } from "../../bolt11/decode.js";
-import { WardenError } from "../../errors.js";
+import { SYNC_DONE } from "./host-protocol.js";
 import { openHostStore } from "./store-factory.js";
 import { serializeError } from "../../signer/serialized-error.js";
 
@@ -54,20 +52,6 @@ const CHANNEL_METHODS = new Set<string>([
   "signChannelAnnouncement",
   "markClosed",
 ]);
-
-/**
- * A payment LDK would carry in an HTLC below the dust limit, which Warden cannot sign for
- * (WARDEN_LDK_HTLC_MINIMUM_MSAT): refused before it is approved, so it is never sent.
- */
-function requireAboveDust(amountMsat: bigint | undefined): void {
-  if (amountMsat !== undefined && amountMsat < WARDEN_LDK_HTLC_MINIMUM_MSAT) {
-    throw new WardenError(
-      "ldk/payment-below-dust",
-      `${amountMsat} msat is below ${WARDEN_LDK_HTLC_MINIMUM_MSAT} msat: an HTLC that small can ` +
-        "be trimmed from the commitment, which LDK does not show its signer",
-    );
-  }
-}
 
 /** Wallet keys per chain recognised as ours without a derivation claim. */
 const WALLET_LOOKAHEAD = 20;
@@ -155,13 +139,9 @@ async function main(): Promise<void> {
       case "setChainHeight":
         height = args[0] as number;
         return undefined;
-      case "approveInvoice": {
-        const given = args[1] as bigint | undefined;
-        requireAboveDust(invoiceAmountMsat(args[0] as string) ?? given);
-        return node.approveInvoice(args[0] as string, given);
-      }
+      case "approveInvoice":
+        return node.approveInvoice(args[0] as string, args[1] as bigint | undefined);
       case "approveKeysend":
-        requireAboveDust(args[2] as bigint);
         return node.approveKeysend(args[0] as Uint8Array, args[1] as Uint8Array, args[2] as bigint);
       case "addPreimage":
         return node.addPreimage(args[0] as Uint8Array);

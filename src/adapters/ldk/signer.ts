@@ -16,6 +16,7 @@ import type { HolderHtlcTxRequest } from "../../state/onchain-htlc.js";
 import type { SweepRequest, SweepSource } from "../../state/onchain-sweep.js";
 import type { ChannelState } from "../../state/channel-state.js";
 import { PolicyError } from "../../policy/errors.js";
+import { WardenError } from "../../errors.js";
 import type { CommitmentSignatures, SignedInput, SignedTransaction } from "../../signer/channel.js";
 import type { MutualCloseProposal } from "../../policy/rules/mutual-close.js";
 import { bytesToHex, equalBytes } from "../../util/bytes.js";
@@ -25,12 +26,10 @@ import {
   commitmentObscuringFactor,
 } from "../../bolt3/commitment-number.js";
 import { ShachainStore } from "../../bolt3/shachain-store.js";
-import { ChannelRecord, readChannelParams } from "./channel-record.js";
+import { ChannelRecord, TrimmedHtlcError, readChannelParams } from "./channel-record.js";
 import { WardenHost } from "./client.js";
 import type { BatchEntry, HostInfo, HostSpec, HostWalletKey } from "./host-protocol.js";
-import { WARDEN_LDK_HTLC_MINIMUM_MSAT } from "./host-protocol.js";
 
-export { WARDEN_LDK_HTLC_MINIMUM_MSAT };
 import { holderInner, htlcOutputIndex, numberFromIndex } from "./ldk-codec.js";
 
 /** LDK 0.1's dust limit (MIN_CHAN_DUST_LIMIT_SATOSHIS), which it uses for both sides. */
@@ -92,6 +91,9 @@ export interface WardenLdkSignerOptions {
   /** Called with every commitment and closing signature returned to LDK. */
   onSignature?: (e: SignatureEvent) => void;
 }
+
+/** A request the signer answers later (LDK's async signing): not a refusal. */
+class SignerNotReady extends Error {}
 
 const SECP_ERR = (): ldk.Result_ECDSASignatureNoneZ =>
   ldk.Result_ECDSASignatureNoneZ.constructor_err();
@@ -239,12 +241,19 @@ export class WardenLdkSigner {
     await this.host.close();
   }
 
-  /** Runs `fn`; any error becomes LDK's error result, logged (with its rule ids) and kept. */
+  /**
+   * Runs `fn`; any error becomes LDK's error result, logged (with its rule ids) and kept. A
+   * request that is not ready (SignerNotReady) is only logged: LDK asks again once unblocked.
+   */
   #guard<T>(op: string, channelId: string | undefined, fn: () => T, err: () => T): T {
     try {
       return fn();
     } catch (e) {
-      this.#refused(op, channelId, e);
+      if (e instanceof SignerNotReady) {
+        this.#log(`warden: ${op} [${(channelId ?? "").slice(0, 16)}] not ready: ${e.message}`);
+      } else {
+        this.#refused(op, channelId, e);
+      }
       return err();
     }
   }
@@ -347,7 +356,7 @@ export class WardenLdkSigner {
   #ensureSetup(rec: ChannelRecord, pushMsat: bigint): void {
     if (rec.setUp) return;
     try {
-      this.#channelCall(rec, "setup", rec.setupFor(pushMsat, this.#dustLimitSat));
+      this.#channelCall(rec, "setup", rec.setupFor(pushMsat));
     } catch (e) {
       if (!(e instanceof Error && "code" in e && e.code === "state/already-set-up")) throw e;
     }
@@ -521,7 +530,7 @@ export class WardenLdkSigner {
         { op: "newChannel", args: [id] },
         { op: "state", args: [id] },
       ]);
-      rec = new ChannelRecord(keysId, valueSat, basepoints);
+      rec = new ChannelRecord(keysId, valueSat, basepoints, this.#dustLimitSat);
       if (state.setup !== undefined) {
         rec.restore(state);
         const hashes = rec.trackedHashes();
@@ -547,6 +556,8 @@ export class WardenLdkSigner {
             const n = numberFromIndex(idx);
             let p = rec.points.get(n);
             if (p === undefined) {
+              // A point past a deferred holder commitment comes once it is validated.
+              this.#requireNotPaused(rec);
               p = this.#channelCall<Uint8Array>(rec, "getPerCommitmentPoint", n);
               rec.points.set(n, p);
             }
@@ -559,6 +570,7 @@ export class WardenLdkSigner {
           "release_commitment_secret",
           rec.id,
           () => {
+            this.#requireNotPaused(rec);
             const n = numberFromIndex(idx);
             return ldk.Result__u832NoneZ.constructor_ok(
               this.#channelCall<Uint8Array>(rec, "revokeHolderCommitment", n),
@@ -797,11 +809,26 @@ export class WardenLdkSigner {
   ): CommitmentSignatures {
     this.#learnPreimages(inbound);
     this.#learnPreimages(outbound);
-    const { proposal, commit } = rec.proposalOf("counterparty", ct, this.#knownHash);
-    const n = proposal.commitmentNumber;
+    const n = numberFromIndex(ct.commitment_number());
     const txid = bytesToHex(ct.trust().txid());
     const key = `${n}:${txid}`;
     if (rec.lastCounterparty?.key === key) return rec.lastCounterparty;
+    this.#requireNotPaused(rec);
+    let proposed: ReturnType<ChannelRecord["proposalOf"]>;
+    try {
+      proposed = rec.proposalOf("counterparty", ct, this.#knownHash);
+    } catch (e) {
+      // An HTLC LDK trimmed and the adapter has not seen listed: not ready (LDK's async
+      // signing) until provideHtlcDetails() lists the channel's HTLCs for this commitment.
+      if (e instanceof TrimmedHtlcError && rec.detailsListedFor !== `c:${key}`) {
+        rec.awaitingDetailsFor = `c:${key}`;
+        throw new SignerNotReady(
+          `commitment ${n} waits for the channel's HTLC list (a trimmed HTLC)`,
+        );
+      }
+      throw e;
+    }
+    const { proposal, commit } = proposed;
     if (n === 0)
       this.#ensureSetup(
         rec,
@@ -829,18 +856,103 @@ export class WardenLdkSigner {
     return sigs;
   }
 
+  /**
+   * Gives the adapter the HTLCs of every channel waiting for them (a counterparty commitment
+   * carrying an HTLC LDK trimmed, which LDK does not show its signer) from LDK's own list, then
+   * tells LDK to ask for that signature again. Call it with the node's ChannelManager after LDK
+   * has handled messages and events (e.g. next to PeerManager.process_events). Each listed
+   * HTLC is still checked: Warden recomposes the commitment with it and applies its payment
+   * rules. Returns how many channels were unblocked.
+   */
+  provideHtlcDetails(channelManager: ldk.ChannelManager): number {
+    const waiting = this.channels().filter((r) => r.awaitingDetailsFor !== undefined);
+    if (waiting.length === 0) return 0;
+    let unblocked = 0;
+    for (const c of channelManager.list_channels()) {
+      const fo = c.get_funding_txo();
+      if (fo === null) continue;
+      const rec = waiting.find((r) => {
+        const f = r.params?.fundingOutpoint;
+        return f !== undefined && f.vout === fo.get_index() && equalBytes(f.txid, fo.get_txid());
+      });
+      if (rec === undefined) continue;
+      rec.htlcDetails = [
+        ...c.get_pending_inbound_htlcs().map((h) => ({
+          offeredByUs: false,
+          paymentHash: h.get_payment_hash(),
+          amountMsat: h.get_amount_msat(),
+          cltvExpiry: h.get_cltv_expiry(),
+        })),
+        ...c.get_pending_outbound_htlcs().map((h) => ({
+          offeredByUs: true,
+          paymentHash: h.get_payment_hash(),
+          amountMsat: h.get_amount_msat(),
+          cltvExpiry: h.get_cltv_expiry(),
+        })),
+      ];
+      rec.detailsListedFor = rec.awaitingDetailsFor;
+      rec.awaitingDetailsFor = undefined;
+      const deferred = rec.deferredHolder;
+      if (deferred !== undefined) {
+        rec.deferredHolder = undefined;
+        try {
+          this.#validateHolder(rec, deferred.htx, deferred.outbound, false);
+        } catch (e) {
+          rec.refusedHolder = deferred.key;
+          this.#refused("validate_holder_commitment", rec.id, e);
+        }
+      }
+      unblocked++;
+      channelManager.signer_unblocked(
+        ldk.Option_C2Tuple_PublicKeyChannelIdZZ.constructor_some(
+          ldk.TwoTuple_PublicKeyChannelIdZ.constructor_new(
+            c.get_counterparty().get_node_id(),
+            c.get_channel_id(),
+          ),
+        ),
+      );
+    }
+    return unblocked;
+  }
+
   #validateHolder(
     rec: ChannelRecord,
     htx: ldk.HolderCommitmentTransaction,
     outbound: Uint8Array[],
+    deferrable = true,
   ): void {
     const inner = holderInner(htx);
     this.#learnPreimages(outbound);
-    const { proposal, commit } = rec.proposalOf("holder", inner, this.#knownHash);
-    const n = proposal.commitmentNumber;
+    const n = numberFromIndex(inner.commitment_number());
     const txid = bytesToHex(inner.trust().txid());
     const key = `${n}:${txid}`;
     if (rec.validatedHolder.has(key)) return;
+    let proposed: ReturnType<ChannelRecord["proposalOf"]>;
+    try {
+      proposed = rec.proposalOf("holder", inner, this.#knownHash);
+    } catch (e) {
+      // The counterparty added an HTLC LDK trimmed (our own balance is intact). LDK cannot
+      // wait here and closes the channel on an error, so the validation completes once
+      // provideHtlcDetails() lists the HTLCs; until then the channel signs nothing more and
+      // releases no secret (the previous commitment stays ours to broadcast).
+      if (
+        e instanceof TrimmedHtlcError &&
+        e.oursExplained &&
+        deferrable &&
+        rec.deferredHolder === undefined &&
+        rec.refusedHolder === undefined
+      ) {
+        rec.deferredHolder = { htx, outbound, key };
+        rec.awaitingDetailsFor = `h:${key}`;
+        this.#log(
+          `warden: validate_holder_commitment [${rec.id.slice(0, 16)}] deferred: commitment ${n} ` +
+            "carries an HTLC to us LDK trimmed; the channel pauses until its HTLCs are listed",
+        );
+        return;
+      }
+      throw e;
+    }
+    const { proposal, commit } = proposed;
     if (n === 0)
       this.#ensureSetup(
         rec,
@@ -857,6 +969,23 @@ export class WardenLdkSigner {
     rec.validatedHolder.add(key);
     rec.holderByTxid.set(txid, n);
     rec.holderCommitments.set(n, htx);
+  }
+
+  /**
+   * Refuses to go on with a channel whose holder commitment is not validated yet (deferred:
+   * not ready) or was refused after it was deferred (refused for good).
+   */
+  #requireNotPaused(rec: ChannelRecord): void {
+    if (rec.refusedHolder !== undefined)
+      throw new WardenError(
+        "ldk/holder-unvalidated",
+        `holder commitment ${rec.refusedHolder} was refused after LDK accepted it: the channel ` +
+          "signs nothing more and releases no secret (close it with the previous commitment)",
+      );
+    if (rec.deferredHolder !== undefined)
+      throw new SignerNotReady(
+        `holder commitment ${rec.deferredHolder.key} waits for the channel's HTLC list`,
+      );
   }
 
   #signHolder(rec: ChannelRecord, htx: ldk.HolderCommitmentTransaction): Uint8Array {

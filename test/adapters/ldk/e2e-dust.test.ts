@@ -1,89 +1,189 @@
 /**
- * A known limit of the LDK adapter, pinned down: LDK 0.1 shows its signer only the HTLCs above
- * the dust limit (a trimmed HTLC has no output), so a commitment carrying a trimmed HTLC moves
- * value the adapter cannot account for.
- * - We send one: Warden does not approve such a payment (`ldk/payment-below-dust`), and a
- *   commitment carrying it is refused with `ldk/trimmed-htlc`, nothing signed; the payment
- *   does not leave and Warden's state keeps the last commitment.
- * - The peer sends one: a Warden-signed node sets its HTLC minimum above every dust limit
- *   (WARDEN_LDK_HTLC_MINIMUM_MSAT), so the peer cannot route it to us and nothing is closed.
+ * HTLCs below the dust limit. LDK 0.1 shows its signer only the HTLCs with a commitment output;
+ * a trimmed one moves value the adapter finds only in LDK's channel list.
+ * - We send them: the signer answers "not ready" (LDK's async signing), the simulator's pump
+ *   calls provideHtlcDetails, and Warden signs once it has recomposed the commitment with the
+ *   listed HTLCs and applied its payment rules to them; balances stay exact to the msat.
+ * - An unapproved trimmed HTLC is refused by the payment rule, like any other.
+ * - The peer sends one: LDK cannot wait in validate_holder_commitment (an error closes the
+ *   channel), so a holder commitment whose missing value is the peer's (ours intact) is
+ *   accepted, and the channel releases no secret and signs nothing until provideHtlcDetails
+ *   lets Warden validate it; nothing is closed and the payment arrives.
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import type { HostSpec } from "../../../src/adapters/ldk/host-protocol.js";
 import type { WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
-import { invoice, keysend, newNetwork, sendToInvoice, startWarden } from "./e2e-harness.js";
+import {
+  invoice,
+  keysend,
+  newNetwork,
+  sendToInvoice,
+  startWarden,
+  wardenBalanceMsat,
+} from "./e2e-harness.js";
 
 const wardens: WardenLdkSigner[] = [];
 after(async () => {
   for (const w of wardens) await w.close();
 });
 
-/** A (Warden-signed) and B (KeysManager) with an open anchors channel of 0.01 BTC. */
-async function openChannel() {
+/** A (Warden-signed) and B (KeysManager) with an open channel of 0.01 BTC. */
+async function openChannel(anchors: boolean, approver: HostSpec["approver"] = "approve-all") {
   const net = await newNetwork();
-  const warden = await startWarden(net);
+  const warden = await startWarden(net, { approver });
   wardens.push(warden);
-  const A = net.addNode({ name: "A", signer: { kind: "warden", signer: warden }, anchors: true });
-  const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors: true });
+  const A = net.addNode({ name: "A", signer: { kind: "warden", signer: warden }, anchors });
+  const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors });
   net.connect(A, B);
   net.openChannel(A, B, 1_000_000n);
-  return { net, warden, A, B };
-}
-
-test("a payment below the dust limit is refused with ldk/trimmed-htlc, nothing signed", async () => {
-  const { net, warden, A, B } = await openChannel();
   const [rec] = warden.channels();
   assert.ok(rec !== undefined);
+  return { net, warden, A, B, rec };
+}
 
-  // Above the dust limit: paid.
-  const big = invoice(B, 2_000_000n);
-  await warden.approveInvoice(big.to_str());
-  sendToInvoice(A, big);
-  net.pump();
-  assert.equal(B.paymentsClaimed, 1);
+for (const anchors of [true, false]) {
+  const type = anchors ? "anchors" : "static_remotekey";
+
+  test(`${type}: trimmed HTLCs we send are signed once LDK lists them, balances exact`, async () => {
+    const { net, warden, A, B, rec } = await openChannel(anchors);
+    const big = invoice(B, 2_000_000n);
+    sendToInvoice(A, big);
+    net.pump();
+    const before = wardenBalanceMsat(warden);
+
+    // Three payments below LDK's 354 sat dust limit and one above, all in flight at once.
+    const amounts = [100_000n, 200_000n, 300_500n, 5_000_000n];
+    for (const a of amounts) {
+      const inv = invoice(B, a);
+      await warden.approveInvoice(inv.to_str());
+      sendToInvoice(A, inv);
+    }
+    net.pump();
+    assert.deepEqual(warden.refusals, []);
+    assert.equal(B.paymentsClaimed, 1 + amounts.length, "every payment arrived");
+    const state = warden.channelState(rec.id);
+    assert.deepEqual(state.currentHolder?.htlcs, []);
+    assert.deepEqual(state.currentCounterparty?.htlcs, []);
+    const paid = amounts.reduce((s, a) => s + a, 0n);
+    assert.equal(
+      before - wardenBalanceMsat(warden),
+      paid,
+      "Warden's balance moved by exactly the sum",
+    );
+
+    // The channel goes on with ordinary payments afterwards.
+    const next = invoice(B, 3_000_000n);
+    await warden.approveInvoice(next.to_str());
+    sendToInvoice(A, next);
+    net.pump();
+    assert.equal(B.paymentsClaimed, 2 + amounts.length);
+    assert.equal(before - wardenBalanceMsat(warden), paid + 3_000_000n);
+  });
+
+  test(`${type}: trimmed HTLCs the peer sends us are validated once listed, nothing closed`, async () => {
+    const { net, warden, A, B, rec } = await openChannel(anchors);
+    sendToInvoice(A, invoice(B, 400_000_000n));
+    net.pump();
+    const before = wardenBalanceMsat(warden);
+    const mark = rec.holderCommitments.size;
+
+    // Below the dust limit (and, without anchors, below it plus the HTLC-success fee at the
+    // simulator's 1000 sat/kw: 1 057 sat), three at once, then one each way.
+    for (const a of [100_000n, 700_500n, 250_000n]) keysend(B, A, a);
+    net.pump();
+    const out = invoice(B, 150_000n);
+    await warden.approveInvoice(out.to_str());
+    sendToInvoice(A, out);
+    keysend(B, A, 99_000n);
+    net.pump();
+    assert.deepEqual(warden.refusals, []);
+    assert.deepEqual(A.closeReasons, [], "no channel closed");
+    assert.equal(A.paymentsClaimed, 4, "every payment to us arrived");
+    assert.equal(B.paymentsClaimed, 2);
+    assert.equal(
+      wardenBalanceMsat(warden) - before,
+      100_000n + 700_500n + 250_000n + 99_000n - 150_000n,
+    );
+    assert.ok(rec.holderCommitments.size > mark, "Warden validated the holder commitments");
+    assert.equal(rec.deferredHolder, undefined, "no validation left waiting");
+  });
+}
+
+test("an unapproved trimmed HTLC is refused by policy-commitment-payment-approved", async () => {
+  const { net, warden, A, B, rec } = await openChannel(true, "queue");
   const before = warden.channelState(rec.id);
-
-  // 100 sat: below LDK's 354 sat dust limit, so the HTLC is trimmed from the commitment.
-  // Warden will not approve it (an app that asks first never sends it) ...
   const small = invoice(B, 100_000n);
-  await assert.rejects(warden.approveInvoice(small.to_str()), { code: "ldk/payment-below-dust" });
-  // ... and a node that sends it anyway gets no signature for the commitment carrying it.
   const mark = warden.refusals.length;
   try {
     sendToInvoice(A, small);
   } catch {
-    // LDK reports the refused signature as a failed send.
+    // LDK may report the refused signature as a failed send.
   }
   net.pump();
   const refusals = warden.refusals.slice(mark);
   assert.ok(refusals.length > 0, "refused");
   assert.ok(
     refusals.every(
-      (r) => r.op === "sign_counterparty_commitment" && r.message.startsWith("ldk/trimmed-htlc"),
+      (r) =>
+        r.op === "sign_counterparty_commitment" &&
+        r.ruleIds.length === 1 &&
+        r.ruleIds[0] === "policy-commitment-payment-approved",
     ),
     JSON.stringify(refusals),
   );
-  assert.equal(B.paymentsClaimed, 1, "the trimmed payment never arrived");
+  assert.equal(B.paymentsClaimed, 0, "the payment never arrived");
   const after_ = warden.channelState(rec.id);
   assert.equal(after_.nextCounterpartyCommitNum, before.nextCounterpartyCommitNum);
-  assert.deepEqual(after_.currentHolder, before.currentHolder);
+  assert.deepEqual(after_.currentCounterparty, before.currentCounterparty);
 });
 
-test("a peer cannot send a Warden-signed node an HTLC small enough to be trimmed", async () => {
-  const { net, warden, A, B } = await openChannel();
-  const inv = invoice(B, 400_000_000n);
-  await warden.approveInvoice(inv.to_str());
-  sendToInvoice(A, inv);
+test("a deferred holder commitment the HTLC list does not explain is refused (ldk/trimmed-htlc); no secret released", async () => {
+  const { net, warden, A, B, rec } = await openChannel(true);
+  sendToInvoice(A, invoice(B, 400_000_000n));
   net.pump();
-  assert.equal(B.paymentsClaimed, 1);
-
-  // 100 sat from B: below A's HTLC minimum, so B finds no route and sends nothing.
-  assert.throws(() => keysend(B, A, 100_000n));
+  const before = warden.channelState(rec.id);
+  // A compromised node lists the peer's 300.5 sat HTLC as 200 sat.
+  const honest = warden.provideHtlcDetails.bind(warden);
+  warden.provideHtlcDetails = (cm) =>
+    honest(
+      new Proxy(cm, {
+        get(target, prop) {
+          if (prop !== "list_channels") {
+            const v = Reflect.get(target, prop) as unknown;
+            return typeof v === "function" ? v.bind(target) : v;
+          }
+          return () =>
+            target.list_channels().map((c) => {
+              const inbound = c.get_pending_inbound_htlcs();
+              for (const h of inbound) h.set_amount_msat(h.get_amount_msat() - 100_500n);
+              return {
+                get_funding_txo: () => c.get_funding_txo(),
+                get_counterparty: () => c.get_counterparty(),
+                get_channel_id: () => c.get_channel_id(),
+                get_pending_inbound_htlcs: () => inbound,
+                get_pending_outbound_htlcs: () => c.get_pending_outbound_htlcs(),
+              };
+            });
+        },
+      }),
+    );
+  keysend(B, A, 300_500n);
   net.pump();
-  assert.deepEqual(A.closeReasons, [], "no channel closed");
-  assert.deepEqual(warden.refusals, [], "Warden was asked nothing it refused");
-  // Above the minimum it arrives.
-  keysend(B, A, 1_000_000n);
-  net.pump();
-  assert.equal(A.paymentsClaimed, 1);
+  const refused = warden.refusals.map((r) => [r.op, r.message.split(":")[0]]);
+  assert.deepEqual(refused[0], ["validate_holder_commitment", "ldk/trimmed-htlc"]);
+  // Then the channel is paused: LDK's revoke_and_ack (secret, next point) is refused.
+  assert.ok(
+    refused.some(([op]) => op === "release_commitment_secret"),
+    JSON.stringify(refused),
+  );
+  assert.ok(
+    refused.slice(1).every(([, code]) => code === "ldk/holder-unvalidated"),
+    JSON.stringify(refused),
+  );
+  assert.equal(A.paymentsClaimed, 0, "the unvalidated HTLC was not claimed");
+  // Warden's holder commitment is still the last validated one, and it was never revoked.
+  const after_ = warden.channelState(rec.id);
+  assert.deepEqual(after_.currentHolder, before.currentHolder);
+  assert.equal(after_.nextHolderCommitNum, before.nextHolderCommitNum);
 });

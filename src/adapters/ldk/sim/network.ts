@@ -17,7 +17,7 @@ import { signatureToDer } from "../../../crypto/signature.js";
 import { ecdsaSign, publicKey } from "../../../crypto/secp256k1.js";
 import { bytesToHex, equalBytes } from "../../../util/bytes.js";
 import type { HostWalletKey } from "../host-protocol.js";
-import { type WardenLdkSigner, WARDEN_LDK_HTLC_MINIMUM_MSAT } from "../signer.js";
+import type { WardenLdkSigner } from "../signer.js";
 import { type FakeBlock, FakeChain } from "./fake-chain.js";
 
 let initialised: Promise<void> | undefined;
@@ -192,8 +192,6 @@ export class SimNode {
     hs.set_negotiate_anchors_zero_fee_htlc_tx(opts.anchors);
     hs.set_announce_for_forwarding(false);
     hs.set_max_inbound_htlc_value_in_flight_percent_of_channel(100);
-    // A Warden-signed node takes no HTLC small enough to be trimmed (its signer would not see it).
-    if (opts.signer.kind === "warden") hs.set_our_htlc_minimum_msat(WARDEN_LDK_HTLC_MINIMUM_MSAT);
     config.set_channel_handshake_config(hs);
     const limits = config.get_channel_handshake_limits();
     limits.set_max_minimum_depth(144);
@@ -435,6 +433,9 @@ export class SimNetwork {
           l.b.pm.socket_disconnected(l.db);
         }
       }
+      // A Warden-signed node whose signer waits for the HTLCs LDK trimmed gets them listed.
+      for (const n of this.nodes)
+        if ((n.warden?.provideHtlcDetails(n.cm) ?? 0) > 0) progress = true;
       for (const n of this.nodes) {
         const events: ldk.Event[] = [];
         const h = ldk.EventHandler.new_impl({
