@@ -187,3 +187,34 @@ test("a deferred holder commitment the HTLC list does not explain is refused (ld
   assert.deepEqual(after_.currentHolder, before.currentHolder);
   assert.equal(after_.nextHolderCommitNum, before.nextHolderCommitNum);
 });
+
+test("trimmed HTLCs forwarded by a Warden-signed router pass the routing rules", async () => {
+  const net = await newNetwork();
+  const warden = await startWarden(net, { approver: "none" });
+  wardens.push(warden);
+  const A = net.addNode({ name: "A", signer: { kind: "keysmanager" }, anchors: true });
+  const B = net.addNode({ name: "B", signer: { kind: "warden", signer: warden }, anchors: true });
+  const C = net.addNode({ name: "C", signer: { kind: "keysmanager" }, anchors: true });
+  net.connect(A, B);
+  net.connect(B, C);
+  net.openChannel(A, B, 1_000_000n);
+  net.openChannel(B, C, 1_000_000n);
+  net.mine(2);
+  const balance = (): bigint =>
+    warden
+      .channels()
+      .reduce((s, r) => s + warden.channelState(r.id).currentHolder!.toOwnerMsat, 0n);
+  // Two ordinary forwards, then dust on both channels with a non-dust one in flight.
+  for (let i = 0; i < 2; i++) sendToInvoice(A, invoice(C, 20_000_000n));
+  net.pump();
+  const before = balance();
+  for (const a of [150_000n, 250_500n, 3_000_000n]) sendToInvoice(A, invoice(C, a));
+  net.pump();
+  assert.deepEqual(warden.refusals, []);
+  assert.equal(A.paymentsSent, 5, "every payment reached C through B");
+  assert.equal(B.forwarded, 5);
+  assert.ok(balance() > before, "B earned its fees");
+  for (const r of warden.channels()) {
+    assert.deepEqual(warden.channelState(r.id).currentHolder?.htlcs, []);
+  }
+});
