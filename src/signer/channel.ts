@@ -378,17 +378,19 @@ export class Channel {
   }
 
   /**
-   * Our per-commitment point for holder commitment n. Points up to the next-but-one commitment
-   * are available (BOLT 2 sends the next point in funding_locked / revoke_and_ack).
+   * Our per-commitment point for holder commitment n (public: no secret is released by it).
+   * Points up to two past the next holder commitment are available: BOLT 2 sends the next
+   * point in channel_ready / revoke_and_ack, and a node that validates a holder commitment
+   * asynchronously (LDK 0.1) asks for the one after that before the validation completes.
    */
   async getPerCommitmentPoint(n: number): Promise<Uint8Array> {
     if (!Number.isSafeInteger(n) || n < 0) {
       throw new StateError("state/point-too-far", `point ${n} is beyond the next commitment`);
     }
-    if (n > this.#state.nextHolderCommitNum + 1) {
+    if (n > this.#state.nextHolderCommitNum + 2) {
       // Another writer may have moved the channel on: decide on the stored state.
       await this.#node.locks.runExclusive(this.id, () => this.reloadLocked());
-      if (n > this.#state.nextHolderCommitNum + 1) {
+      if (n > this.#state.nextHolderCommitNum + 2) {
         throw new StateError("state/point-too-far", `point ${n} is beyond the next commitment`);
       }
     }

@@ -210,8 +210,8 @@ test("a channel id forgotten by one writer is never created again by another", a
 test("a per-commitment point beyond a stale copy's horizon is decided on the stored state", async () => {
   const { a, b } = await twoWriters("points");
   await honestRound(a, nextCounterpartyProposal(a), nextHolderProposal(a));
-  // For B's copy the next holder commitment is 1, so point 3 looks too far; the store says 2.
-  const point = await b.channel.getPerCommitmentPoint(3);
-  assert.equal(bytesToHex(point), bytesToHex(await a.channel.getPerCommitmentPoint(3)));
-  await assert.rejects(b.channel.getPerCommitmentPoint(4), /state\/point-too-far/);
+  // For B's copy the next holder commitment is 1, so point 4 looks too far; the store says 2.
+  const point = await b.channel.getPerCommitmentPoint(4);
+  assert.equal(bytesToHex(point), bytesToHex(await a.channel.getPerCommitmentPoint(4)));
+  await assert.rejects(b.channel.getPerCommitmentPoint(5), /state\/point-too-far/);
 });

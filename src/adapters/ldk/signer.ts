@@ -556,8 +556,8 @@ export class WardenLdkSigner {
             const n = numberFromIndex(idx);
             let p = rec.points.get(n);
             if (p === undefined) {
-              // A point past a deferred holder commitment comes once it is validated.
-              this.#requireNotPaused(rec);
+              // Given even while a holder commitment is deferred or refused (points are public,
+              // and LDK 0.1 may panic when a point is refused after a reconnection).
               p = this.#channelCall<Uint8Array>(rec, "getPerCommitmentPoint", n);
               rec.points.set(n, p);
             }
@@ -972,8 +972,8 @@ export class WardenLdkSigner {
   }
 
   /**
-   * Refuses to go on with a channel whose holder commitment is not validated yet (deferred:
-   * not ready) or was refused after it was deferred (refused for good).
+   * Refuses to sign or release a secret for a channel whose holder commitment is not validated
+   * yet (deferred: not ready) or was refused after it was deferred (refused for good).
    */
   #requireNotPaused(rec: ChannelRecord): void {
     if (rec.refusedHolder !== undefined)
