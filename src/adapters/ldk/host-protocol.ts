@@ -54,6 +54,8 @@ export type HostOp =
   | "bindUnannouncedScid"
   | "walletKey"
   | "signPsbt"
+  | "deferHolder"
+  | "deferredHolder"
   | "batch"
   | "stats"
   | "warnings";

@@ -109,6 +109,8 @@ async function main(): Promise<void> {
 
   const wallet = await OnchainWallet.open({ node, root: walletRoot, rootPath: walletRootPath });
 
+  const deferredHolderKey = (channelId: string): string =>
+    `node/${bytesToHex(nodeId)}/ldk/deferred-holder/${channelId}`;
   const execute = async (op: HostRequest["op"], args: unknown[]): Promise<unknown> => {
     switch (op) {
       case "info": {
@@ -191,6 +193,19 @@ async function main(): Promise<void> {
       }
       case "signPsbt":
         return (await wallet.signPsbt(args[0] as Uint8Array)).psbt;
+      case "deferHolder": {
+        // The adapter's record of a holder commitment LDK holds that Warden has not validated
+        // yet (LDK's serialized HolderCommitmentTransaction; null once validated), kept in the
+        // Store so a restart in between finishes the validation instead of losing it.
+        const key = deferredHolderKey(args[0] as string);
+        const value = args[1] as Uint8Array | null;
+        const cur = await store.get(key);
+        if (value === null && cur === undefined) return undefined;
+        await store.commit([{ key, value, expectedVersion: cur?.version ?? 0 }]);
+        return undefined;
+      }
+      case "deferredHolder":
+        return (await store.get(deferredHolderKey(args[0] as string)))?.value;
       case "batch": {
         const results: unknown[] = [];
         for (const e of args[0] as BatchEntry[]) {

@@ -533,6 +533,7 @@ export class WardenLdkSigner {
       rec = new ChannelRecord(keysId, valueSat, basepoints, this.#dustLimitSat);
       if (state.setup !== undefined) {
         rec.restore(state);
+        this.#restoreDeferred(rec);
         const hashes = rec.trackedHashes();
         if (hashes.length > 0) {
           for (const p of this.host.call<Uint8Array[]>("preimages", hashes)) {
@@ -543,6 +544,23 @@ export class WardenLdkSigner {
       this.#records.set(id, rec);
     }
     return rec;
+  }
+
+  /**
+   * A holder commitment deferred before a restart (see #validateHolder): deferred again, so
+   * the channel stays paused until provideHtlcDetails validates it.
+   */
+  #restoreDeferred(rec: ChannelRecord): void {
+    const bytes = this.host.call<Uint8Array | undefined>("deferredHolder", rec.id);
+    if (bytes === undefined) return;
+    const read = ldk.HolderCommitmentTransaction.constructor_read(bytes);
+    if (!(read instanceof ldk.Result_HolderCommitmentTransactionDecodeErrorZ_OK)) {
+      throw new Error(`ldk: the deferred holder commitment of ${rec.id} does not decode`);
+    }
+    const inner = holderInner(read.res);
+    const key = `${numberFromIndex(inner.commitment_number())}:${bytesToHex(inner.trust().txid())}`;
+    rec.deferredHolder = { htx: read.res, outbound: [], key };
+    rec.awaitingDetailsFor = `h:${key}`;
   }
 
   #deriveSigner(valueSat: bigint, keysId: Uint8Array): ldk.EcdsaChannelSigner {
@@ -897,6 +915,7 @@ export class WardenLdkSigner {
         rec.deferredHolder = undefined;
         try {
           this.#validateHolder(rec, deferred.htx, deferred.outbound, false);
+          this.host.call("deferHolder", rec.id, null);
         } catch (e) {
           rec.refusedHolder = deferred.key;
           this.#refused("validate_holder_commitment", rec.id, e);
@@ -942,6 +961,12 @@ export class WardenLdkSigner {
         rec.deferredHolder === undefined &&
         rec.refusedHolder === undefined
       ) {
+        // Recorded in Warden's Store (with the preimages learned so far) before LDK persists
+        // the commitment: a restart in between finishes the validation.
+        this.host.call("batch", [
+          ...this.#takePreimages(),
+          { op: "deferHolder", args: [rec.id, htx.write()] },
+        ]);
         rec.deferredHolder = { htx, outbound, key };
         rec.awaitingDetailsFor = `h:${key}`;
         this.#log(

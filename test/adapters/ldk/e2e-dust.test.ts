@@ -11,6 +11,10 @@
  *   lets Warden validate it; nothing is closed and the payment arrives.
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import type { HostSpec } from "../../../src/adapters/ldk/host-protocol.js";
 import type { WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
@@ -216,5 +220,52 @@ test("trimmed HTLCs forwarded by a Warden-signed router pass the routing rules",
   assert.ok(balance() > before, "B earned its fees");
   for (const r of warden.channels()) {
     assert.deepEqual(warden.channelState(r.id).currentHolder?.htlcs, []);
+  }
+});
+
+test("a restart while a holder commitment is deferred finishes its validation", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-ldk-dust-"));
+  try {
+    const net = await newNetwork();
+    const seed = new Uint8Array(randomBytes(32));
+    const store = { kind: "sqlite" as const, path: join(dir, "warden.sqlite3") };
+    const w1 = await startWarden(net, { seed, store });
+    wardens.push(w1);
+    let A = net.addNode({ name: "A", signer: { kind: "warden", signer: w1 }, anchors: true });
+    const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors: true });
+    net.connect(A, B);
+    net.openChannel(A, B, 1_000_000n);
+    sendToInvoice(A, invoice(B, 400_000_000n));
+    net.pump();
+    const [rec1] = w1.channels();
+    assert.ok(rec1 !== undefined);
+    const before = wardenBalanceMsat(w1);
+    const stateBefore = w1.channelState(rec1.id);
+
+    // The crash window: LDK persisted the peer's commitment carrying a trimmed HTLC, and the
+    // node stops before provideHtlcDetails lets Warden validate it.
+    w1.provideHtlcDetails = () => 0;
+    keysend(B, A, 300_500n);
+    net.pump();
+    assert.ok(rec1.deferredHolder !== undefined, "the holder commitment is deferred");
+    assert.deepEqual(w1.channelState(rec1.id).currentHolder, stateBefore.currentHolder);
+    const stopped = net.stopNode(A);
+    await w1.close();
+
+    const w2 = await startWarden(net, { seed, store });
+    wardens.push(w2);
+    A = net.restartNode(stopped, {
+      name: "A",
+      signer: { kind: "warden", signer: w2 },
+      anchors: true,
+    });
+    net.pump();
+    assert.deepEqual(w2.refusals, []);
+    assert.deepEqual(A.closeReasons, [], "no channel closed");
+    assert.equal(A.paymentsClaimed, 1, "the payment arrived after the restart");
+    assert.equal(wardenBalanceMsat(w2) - before, 300_500n);
+    assert.equal(w2.channel(rec1.id)?.deferredHolder, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -14,7 +14,7 @@ import { hash160 } from "../../../src/crypto/hash.js";
 import type { PolicyConfigOverrides } from "../../../src/policy/config.js";
 import { type SignatureEvent, WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
 import { holderInner } from "../../../src/adapters/ldk/ldk-codec.js";
-import type { HostSpec } from "../../../src/adapters/ldk/host-protocol.js";
+import type { HostSpec, HostStoreSpec } from "../../../src/adapters/ldk/host-protocol.js";
 import { FakeChain } from "../../../src/adapters/ldk/sim/fake-chain.js";
 import { initLdk, SimNetwork, type SimNode } from "../../../src/adapters/ldk/sim/network.js";
 import { createInvoice, payInvoice, sendKeysend } from "../../../src/adapters/ldk/sim/payments.js";
@@ -141,6 +141,8 @@ export interface WardenNodeOptions {
   walletScripts?: Uint8Array[];
   /** The node's seed (default random). */
   seed?: Uint8Array;
+  /** Warden's Store (default in memory). */
+  store?: HostStoreSpec;
 }
 
 /** A network with the independent verifier on its chain. */
@@ -161,7 +163,7 @@ export async function startWarden(
       seed: o.seed ?? new Uint8Array(randomBytes(32)),
       startingTimeSecs: BigInt(Math.floor(Date.now() / 1000)),
       startingTimeNanos: 0,
-      store: { kind: "memory" },
+      store: o.store ?? { kind: "memory" },
       config: { network: "regtest", ...o.config },
       approver: o.approver ?? "approve-all",
       walletScripts: o.walletScripts,
