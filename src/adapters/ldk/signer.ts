@@ -122,6 +122,9 @@ export class WardenLdkSigner {
   /** LDK holds implementation objects only weakly: every one we hand out is kept here. */
   readonly #keep: unknown[] = [];
   #keysIdCounter = 0;
+  /** The node's ChannelManager, once attached (attachChannelManager). */
+  #channelManager: ldk.ChannelManager | undefined;
+  #detailsScheduled = false;
 
   private constructor(host: WardenHost, info: HostInfo, opts: WardenLdkSignerOptions) {
     this.host = host;
@@ -840,6 +843,7 @@ export class WardenLdkSigner {
       // signing) until provideHtlcDetails() lists the channel's HTLCs for this commitment.
       if (e instanceof TrimmedHtlcError && rec.detailsListedFor !== `c:${key}`) {
         rec.awaitingDetailsFor = `c:${key}`;
+        this.#scheduleDetails();
         throw new SignerNotReady(
           `commitment ${n} waits for the channel's HTLC list (a trimmed HTLC)`,
         );
@@ -875,6 +879,33 @@ export class WardenLdkSigner {
   }
 
   /**
+   * Lets the signer call provideHtlcDetails(channelManager) by itself, on the next turn of the
+   * event loop, whenever a channel starts waiting for its HTLC list (an application whose LDK
+   * runs on the event loop then needs no call of its own; a synchronous driver, like the
+   * simulator's pump, still calls provideHtlcDetails).
+   */
+  attachChannelManager(channelManager: ldk.ChannelManager): void {
+    this.#channelManager = channelManager;
+    this.#scheduleDetails();
+  }
+
+  /** Schedules provideHtlcDetails on the attached ChannelManager (outside LDK's call stack). */
+  #scheduleDetails(): void {
+    const cm = this.#channelManager;
+    if (cm === undefined || this.#detailsScheduled) return;
+    if (!this.channels().some((r) => r.awaitingDetailsFor !== undefined)) return;
+    this.#detailsScheduled = true;
+    setImmediate(() => {
+      this.#detailsScheduled = false;
+      try {
+        this.#provideHtlcDetails(cm);
+      } catch (e) {
+        this.#log(`warden: provideHtlcDetails failed: ${String(e)}`);
+      }
+    });
+  }
+
+  /**
    * Gives the adapter the HTLCs of every channel waiting for them (a counterparty commitment
    * carrying an HTLC LDK trimmed, which LDK does not show its signer) from LDK's own list, then
    * tells LDK to ask for that signature again. Call it with the node's ChannelManager after LDK
@@ -883,6 +914,10 @@ export class WardenLdkSigner {
    * rules. Returns how many channels were unblocked.
    */
   provideHtlcDetails(channelManager: ldk.ChannelManager): number {
+    return this.#provideHtlcDetails(channelManager);
+  }
+
+  #provideHtlcDetails(channelManager: ldk.ChannelManager): number {
     const waiting = this.channels().filter((r) => r.awaitingDetailsFor !== undefined);
     if (waiting.length === 0) return 0;
     let unblocked = 0;
@@ -969,6 +1004,7 @@ export class WardenLdkSigner {
         ]);
         rec.deferredHolder = { htx, outbound, key };
         rec.awaitingDetailsFor = `h:${key}`;
+        this.#scheduleDetails();
         this.#log(
           `warden: validate_holder_commitment [${rec.id.slice(0, 16)}] deferred: commitment ${n} ` +
             "carries an HTLC to us LDK trimmed; the channel pauses until its HTLCs are listed",

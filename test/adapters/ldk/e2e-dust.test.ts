@@ -269,3 +269,27 @@ test("a restart while a holder commitment is deferred finishes its validation", 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("with its ChannelManager attached, the signer lists trimmed HTLCs by itself", async () => {
+  const { net, warden, A, B, rec } = await openChannel(true);
+  sendToInvoice(A, invoice(B, 400_000_000n));
+  net.pump();
+  // An application that never calls provideHtlcDetails itself.
+  warden.provideHtlcDetails = () => 0;
+  warden.attachChannelManager(A.cm);
+  const inv = invoice(B, 200_000n);
+  await warden.approveInvoice(inv.to_str());
+  sendToInvoice(A, inv);
+  keysend(B, A, 150_000n);
+  net.pump();
+  assert.equal(B.paymentsClaimed, 1, "waiting for the HTLC list");
+  // The signer's own turn of the event loop lists the HTLCs and unblocks LDK.
+  for (let i = 0; i < 10 && (B.paymentsClaimed < 2 || A.paymentsClaimed < 1); i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    net.pump();
+  }
+  assert.equal(B.paymentsClaimed, 2);
+  assert.equal(A.paymentsClaimed, 1);
+  assert.deepEqual(warden.refusals, []);
+  assert.equal(rec.deferredHolder, undefined);
+});
