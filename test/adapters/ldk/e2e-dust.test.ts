@@ -223,6 +223,56 @@ test("trimmed HTLCs forwarded by a Warden-signed router pass the routing rules",
   }
 });
 
+test("trimmed HTLCs in flight across a restart settle with exact balances", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-ldk-dust-"));
+  try {
+    const net = await newNetwork();
+    const seed = new Uint8Array(randomBytes(32));
+    const store = { kind: "sqlite" as const, path: join(dir, "warden.sqlite3") };
+    const w1 = await startWarden(net, { seed, store });
+    wardens.push(w1);
+    let A = net.addNode({ name: "A", signer: { kind: "warden", signer: w1 }, anchors: false });
+    const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors: false });
+    net.connect(A, B);
+    net.openChannel(A, B, 1_000_000n);
+    sendToInvoice(A, invoice(B, 400_000_000n));
+    net.pump();
+    const before = wardenBalanceMsat(w1);
+    // One trimmed HTLC each way, both held by their payees across A's restart.
+    B.holdPayments = true;
+    A.holdPayments = true;
+    sendToInvoice(A, invoice(B, 250_000n));
+    keysend(B, A, 700_700n);
+    net.pump();
+    assert.equal(B.held.length, 1);
+    assert.equal(A.held.length, 1);
+    const [rec1] = w1.channels();
+    assert.equal(w1.channelState(rec1!.id).currentHolder?.htlcs.length, 2, "both in flight");
+    const heldByA = A.held.shift()!;
+    const stopped = net.stopNode(A);
+    await w1.close();
+
+    const w2 = await startWarden(net, { seed, store });
+    wardens.push(w2);
+    A = net.restartNode(stopped, {
+      name: "A",
+      signer: { kind: "warden", signer: w2 },
+      anchors: false,
+    });
+    net.pump();
+    A.cm.claim_funds(heldByA);
+    B.holdPayments = false;
+    B.cm.claim_funds(B.held.shift()!);
+    net.pump();
+    assert.deepEqual(w2.refusals, []);
+    assert.deepEqual(A.closeReasons, [], "no channel closed");
+    assert.deepEqual(w2.channelState(rec1!.id).currentHolder?.htlcs, []);
+    assert.equal(wardenBalanceMsat(w2) - before, 700_700n - 250_000n);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a restart while a holder commitment is deferred finishes its validation", async () => {
   const dir = mkdtempSync(join(tmpdir(), "warden-ldk-dust-"));
   try {
