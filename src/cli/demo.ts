@@ -116,6 +116,22 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
     say(
       `Alice paid Bob ${A.paymentsSent} invoices (each approved) and received ${A.paymentsClaimed} keysends from Bob.`,
     );
+
+    // Tips below the dust limit: their HTLCs have no output, and LDK shows its signer none.
+    const tip = createInvoice(B, 100_000n, "tip");
+    const tipApproved = alice.approveInvoice(tip.to_str());
+    await alice.host.request("answerApproval", (await nextApprovalRequest(alice)).id, "approve");
+    await tipApproved;
+    payInvoice(A, tip);
+    sendKeysend(B, A, 50_000n);
+    net.pump();
+    paid++;
+    received++;
+    say(
+      "Alice tipped Bob 100 sat (approved) and Bob tipped back 50 sat: below the 354 sat dust " +
+        "limit, so LDK showed Warden no HTLC; Warden found both in LDK's channel list, " +
+        "recomposed the commitments with them and checked them like any payment.",
+    );
     const predictedMsat = alice.channelState(rec.id).currentHolder!.toOwnerMsat;
     say(`Warden's own copy of the channel: Alice's balance is ${predictedMsat / 1000n} sat.`);
 
