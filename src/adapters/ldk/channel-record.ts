@@ -19,7 +19,7 @@ import type { ChannelState } from "../../state/channel-state.js";
 import type { CommitmentInfo } from "../../state/commitment-info.js";
 import type { CommitmentProposal } from "../../state/commitment-proposal.js";
 import { bytesToHex } from "../../util/bytes.js";
-import { commitmentHtlcs, htlcOutputIndex, numberFromIndex } from "./ldk-codec.js";
+import { type CommitmentView, numberFromIndex } from "./ldk-codec.js";
 
 /** The channel parameters LDK provides (provide_channel_parameters), in Warden's terms. */
 export interface LdkChannelParams {
@@ -273,28 +273,25 @@ export class ChannelRecord {
    */
   proposalOf(
     owner: "holder" | "counterparty",
-    ct: ldk.CommitmentTransaction,
+    ct: CommitmentView,
     preimageKnown: (paymentHash: Uint8Array) => boolean = () => false,
   ): { proposal: CommitmentProposal; commit: () => void } {
     const p = this.requireParams();
-    const ldkHtlcs = commitmentHtlcs(ct).filter((h) => htlcOutputIndex(h) !== undefined);
-    const feerate = ct.feerate_per_kw();
+    const ldkHtlcs = ct.htlcs.filter((h) => h.outputIndex !== undefined);
+    const feerate = ct.feeratePerKw;
     const fee = commitmentFeeSat(p.channelType, feerate, ldkHtlcs.length);
     const anchors = hasAnchors(p.channelType) ? 2n * ANCHOR_OUTPUT_VALUE_SAT : 0n;
     const ownerIsFunder = owner === "holder" ? p.isOutbound : !p.isOutbound;
-    const tb = ct.to_broadcaster_value_sat();
-    const tc = ct.to_countersignatory_value_sat();
+    const tb = ct.toBroadcasterSat;
+    const tc = ct.toCountersignatorySat;
     const estOwner = (ownerIsFunder ? tb + fee + anchors : tb) * 1000n;
     const estOther = (ownerIsFunder ? tc : tc + fee + anchors) * 1000n;
-    const described = ldkHtlcs.map((h) => {
-      const offered = Boolean(h.get_offered());
-      return {
-        offeredByUs: owner === "holder" ? offered : !offered,
-        paymentHash: h.get_payment_hash(),
-        amountMsat: h.get_amount_msat(),
-        cltvExpiry: h.get_cltv_expiry(),
-      };
-    });
+    const described = ldkHtlcs.map((h) => ({
+      offeredByUs: owner === "holder" ? h.offered : !h.offered,
+      paymentHash: h.paymentHash,
+      amountMsat: h.amountMsat,
+      cltvExpiry: h.cltvExpiry,
+    }));
     const ids = this.#assignIds(described);
     const visible: TrackedHtlc[] = described.map((d, i) => ({ id: ids[i]!, ...d }));
     // Balances from our side: ours and theirs.
@@ -355,7 +352,7 @@ export class ChannelRecord {
               (s) => follow([...visible, ...s]).o / 1000n === ours / 1000n,
             ) !== undefined;
           throw new TrimmedHtlcError(
-            `commitment ${numberFromIndex(ct.commitment_number())} moves ` +
+            `commitment ${numberFromIndex(ct.index)} moves ` +
               `${this.valueSat * 1000n - shown} msat with no HTLC LDK shows its signer or ` +
               "lists for the channel: value below the dust limit the LDK adapter cannot " +
               "account for (not signed)",
@@ -373,7 +370,7 @@ export class ChannelRecord {
     }));
     return {
       proposal: {
-        commitmentNumber: numberFromIndex(ct.commitment_number()),
+        commitmentNumber: numberFromIndex(ct.index),
         feeratePerKw: feerate,
         toOwnerMsat: owner === "holder" ? ours : theirs,
         toOtherMsat: owner === "holder" ? theirs : ours,

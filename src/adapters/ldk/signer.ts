@@ -30,7 +30,13 @@ import { ChannelRecord, TrimmedHtlcError, readChannelParams } from "./channel-re
 import { WardenHost } from "./client.js";
 import type { BatchEntry, HostInfo, HostSpec, HostWalletKey } from "./host-protocol.js";
 
-import { holderInner, htlcOutputIndex, numberFromIndex } from "./ldk-codec.js";
+import {
+  holderInner,
+  htlcOutputIndex,
+  numberFromIndex,
+  readCommitment,
+  readHolderCommitment,
+} from "./ldk-codec.js";
 
 /** LDK 0.1's dust limit (MIN_CHAN_DUST_LIMIT_SATOSHIS), which it uses for both sides. */
 export const LDK_DUST_LIMIT_SAT = 354n;
@@ -560,8 +566,8 @@ export class WardenLdkSigner {
     if (!(read instanceof ldk.Result_HolderCommitmentTransactionDecodeErrorZ_OK)) {
       throw new Error(`ldk: the deferred holder commitment of ${rec.id} does not decode`);
     }
-    const inner = holderInner(read.res);
-    const key = `${numberFromIndex(inner.commitment_number())}:${bytesToHex(inner.trust().txid())}`;
+    const inner = readHolderCommitment(read.res);
+    const key = `${numberFromIndex(inner.index)}:${bytesToHex(inner.txid)}`;
     rec.deferredHolder = { htx: read.res, outbound: [], key };
     rec.awaitingDetailsFor = `h:${key}`;
   }
@@ -830,14 +836,15 @@ export class WardenLdkSigner {
   ): CommitmentSignatures {
     this.#learnPreimages(inbound);
     this.#learnPreimages(outbound);
-    const n = numberFromIndex(ct.commitment_number());
-    const txid = bytesToHex(ct.trust().txid());
+    const view = readCommitment(ct.write());
+    const n = numberFromIndex(view.index);
+    const txid = bytesToHex(view.txid);
     const key = `${n}:${txid}`;
     if (rec.lastCounterparty?.key === key) return rec.lastCounterparty;
     this.#requireNotPaused(rec);
     let proposed: ReturnType<ChannelRecord["proposalOf"]>;
     try {
-      proposed = rec.proposalOf("counterparty", ct, this.#knownHash);
+      proposed = rec.proposalOf("counterparty", view, this.#knownHash);
     } catch (e) {
       // An HTLC LDK trimmed and the adapter has not seen listed: not ready (LDK's async
       // signing) until provideHtlcDetails() lists the channel's HTLCs for this commitment.
@@ -856,7 +863,7 @@ export class WardenLdkSigner {
         rec,
         rec.requireParams().isOutbound ? proposal.toOwnerMsat : proposal.toOtherMsat,
       );
-    const point = ct.per_commitment_point();
+    const point = view.perCommitmentPoint;
     const sigs = this.#channelCall<CommitmentSignatures>(
       rec,
       "signCounterpartyCommitment",
@@ -975,10 +982,10 @@ export class WardenLdkSigner {
     outbound: Uint8Array[],
     deferrable = true,
   ): void {
-    const inner = holderInner(htx);
+    const inner = readHolderCommitment(htx);
     this.#learnPreimages(outbound);
-    const n = numberFromIndex(inner.commitment_number());
-    const txid = bytesToHex(inner.trust().txid());
+    const n = numberFromIndex(inner.index);
+    const txid = bytesToHex(inner.txid);
     const key = `${n}:${txid}`;
     if (rec.validatedHolder.has(key)) return;
     let proposed: ReturnType<ChannelRecord["proposalOf"]>;
