@@ -24,6 +24,7 @@ import {
   newNetwork,
   sendToInvoice,
   startWarden,
+  wardenAndPeer,
   wardenBalanceMsat,
 } from "./e2e-harness.js";
 
@@ -34,13 +35,8 @@ after(async () => {
 
 /** A (Warden-signed) and B (KeysManager) with an open channel of 0.01 BTC. */
 async function openChannel(anchors: boolean, approver: HostSpec["approver"] = "approve-all") {
-  const net = await newNetwork();
-  const warden = await startWarden(net, { approver });
+  const { net, warden, A, B } = await wardenAndPeer(anchors, { approver });
   wardens.push(warden);
-  const A = net.addNode({ name: "A", signer: { kind: "warden", signer: warden }, anchors });
-  const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors });
-  net.connect(A, B);
-  net.openChannel(A, B, 1_000_000n);
   const [rec] = warden.channels();
   assert.ok(rec !== undefined);
   return { net, warden, A, B, rec };
@@ -223,20 +219,47 @@ test("trimmed HTLCs forwarded by a Warden-signed router pass the routing rules",
   }
 });
 
-test("trimmed HTLCs in flight across a restart settle with exact balances", async () => {
+/**
+ * A (Warden over SQLite in a temp dir) and B with a channel where A has paid B 400 000 sat;
+ * `restart` stops A (LDK's persisted bytes) and starts it again on the same Warden store.
+ */
+async function persistentChannel(dir: string, anchors: boolean) {
+  const seed = new Uint8Array(randomBytes(32));
+  const store = { kind: "sqlite" as const, path: join(dir, "warden.sqlite3") };
+  const { net, warden: w1, A, B } = await wardenAndPeer(anchors, { seed, store });
+  wardens.push(w1);
+  sendToInvoice(A, invoice(B, 400_000_000n));
+  net.pump();
+  const [rec] = w1.channels();
+  assert.ok(rec !== undefined);
+  const restart = async () => {
+    const stopped = net.stopNode(A);
+    await w1.close();
+    const w2 = await startWarden(net, { seed, store });
+    wardens.push(w2);
+    const A2 = net.restartNode(stopped, {
+      name: "A",
+      signer: { kind: "warden", signer: w2 },
+      anchors,
+    });
+    return { A: A2, warden: w2 };
+  };
+  return { net, warden: w1, A, B, rec, restart };
+}
+
+/** Runs `fn` with a fresh temp dir, removed afterwards. */
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "warden-ldk-dust-"));
   try {
-    const net = await newNetwork();
-    const seed = new Uint8Array(randomBytes(32));
-    const store = { kind: "sqlite" as const, path: join(dir, "warden.sqlite3") };
-    const w1 = await startWarden(net, { seed, store });
-    wardens.push(w1);
-    let A = net.addNode({ name: "A", signer: { kind: "warden", signer: w1 }, anchors: false });
-    const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors: false });
-    net.connect(A, B);
-    net.openChannel(A, B, 1_000_000n);
-    sendToInvoice(A, invoice(B, 400_000_000n));
-    net.pump();
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("trimmed HTLCs in flight across a restart settle with exact balances", () =>
+  inTempDir(async (dir) => {
+    const { net, warden: w1, A, B, rec, restart } = await persistentChannel(dir, false);
     const before = wardenBalanceMsat(w1);
     // One trimmed HTLC each way, both held by their payees across A's restart.
     B.holdPayments = true;
@@ -246,79 +269,43 @@ test("trimmed HTLCs in flight across a restart settle with exact balances", asyn
     net.pump();
     assert.equal(B.held.length, 1);
     assert.equal(A.held.length, 1);
-    const [rec1] = w1.channels();
-    assert.equal(w1.channelState(rec1!.id).currentHolder?.htlcs.length, 2, "both in flight");
+    assert.equal(w1.channelState(rec.id).currentHolder?.htlcs.length, 2, "both in flight");
     const heldByA = A.held.shift()!;
-    const stopped = net.stopNode(A);
-    await w1.close();
 
-    const w2 = await startWarden(net, { seed, store });
-    wardens.push(w2);
-    A = net.restartNode(stopped, {
-      name: "A",
-      signer: { kind: "warden", signer: w2 },
-      anchors: false,
-    });
+    const { A: A2, warden: w2 } = await restart();
     net.pump();
-    A.cm.claim_funds(heldByA);
+    A2.cm.claim_funds(heldByA);
     B.holdPayments = false;
     B.cm.claim_funds(B.held.shift()!);
     net.pump();
     assert.deepEqual(w2.refusals, []);
-    assert.deepEqual(A.closeReasons, [], "no channel closed");
-    assert.deepEqual(w2.channelState(rec1!.id).currentHolder?.htlcs, []);
+    assert.deepEqual(A2.closeReasons, [], "no channel closed");
+    assert.deepEqual(w2.channelState(rec.id).currentHolder?.htlcs, []);
     assert.equal(wardenBalanceMsat(w2) - before, 700_700n - 250_000n);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test("a restart while a holder commitment is deferred finishes its validation", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "warden-ldk-dust-"));
-  try {
-    const net = await newNetwork();
-    const seed = new Uint8Array(randomBytes(32));
-    const store = { kind: "sqlite" as const, path: join(dir, "warden.sqlite3") };
-    const w1 = await startWarden(net, { seed, store });
-    wardens.push(w1);
-    let A = net.addNode({ name: "A", signer: { kind: "warden", signer: w1 }, anchors: true });
-    const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors: true });
-    net.connect(A, B);
-    net.openChannel(A, B, 1_000_000n);
-    sendToInvoice(A, invoice(B, 400_000_000n));
-    net.pump();
-    const [rec1] = w1.channels();
-    assert.ok(rec1 !== undefined);
+test("a restart while a holder commitment is deferred finishes its validation", () =>
+  inTempDir(async (dir) => {
+    const { net, warden: w1, A, B, rec, restart } = await persistentChannel(dir, true);
     const before = wardenBalanceMsat(w1);
-    const stateBefore = w1.channelState(rec1.id);
+    const stateBefore = w1.channelState(rec.id);
 
     // The crash window: LDK persisted the peer's commitment carrying a trimmed HTLC, and the
     // node stops before provideHtlcDetails lets Warden validate it.
     w1.provideHtlcDetails = () => 0;
     keysend(B, A, 300_500n);
     net.pump();
-    assert.ok(rec1.deferredHolder !== undefined, "the holder commitment is deferred");
-    assert.deepEqual(w1.channelState(rec1.id).currentHolder, stateBefore.currentHolder);
-    const stopped = net.stopNode(A);
-    await w1.close();
+    assert.ok(rec.deferredHolder !== undefined, "the holder commitment is deferred");
+    assert.deepEqual(w1.channelState(rec.id).currentHolder, stateBefore.currentHolder);
 
-    const w2 = await startWarden(net, { seed, store });
-    wardens.push(w2);
-    A = net.restartNode(stopped, {
-      name: "A",
-      signer: { kind: "warden", signer: w2 },
-      anchors: true,
-    });
+    const { A: A2, warden: w2 } = await restart();
     net.pump();
     assert.deepEqual(w2.refusals, []);
-    assert.deepEqual(A.closeReasons, [], "no channel closed");
-    assert.equal(A.paymentsClaimed, 1, "the payment arrived after the restart");
+    assert.deepEqual(A2.closeReasons, [], "no channel closed");
+    assert.equal(A2.paymentsClaimed, 1, "the payment arrived after the restart");
     assert.equal(wardenBalanceMsat(w2) - before, 300_500n);
-    assert.equal(w2.channel(rec1.id)?.deferredHolder, undefined);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    assert.equal(w2.channel(rec.id)?.deferredHolder, undefined);
+  }));
 
 test("with its ChannelManager attached, the signer lists trimmed HTLCs by itself", async () => {
   const { net, warden, A, B, rec } = await openChannel(true);

@@ -178,6 +178,24 @@ export async function startWarden(
   );
 }
 
+/**
+ * A new network with A (signed by a new Warden with options `o`) and B (LDK's KeysManager),
+ * connected, and a confirmed channel of `channelSat` that A funded.
+ */
+export async function wardenAndPeer(
+  anchors: boolean,
+  o: WardenNodeOptions = {},
+  channelSat = 1_000_000n,
+): Promise<{ net: SimNetwork; warden: WardenLdkSigner; A: SimNode; B: SimNode }> {
+  const net = await newNetwork();
+  const warden = await startWarden(net, o);
+  const A = net.addNode({ name: "A", signer: { kind: "warden", signer: warden }, anchors });
+  const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors });
+  net.connect(A, B);
+  net.openChannel(A, B, channelSat);
+  return { net, warden, A, B };
+}
+
 /** A BOLT 11 invoice of `payee` for `amountMsat`. */
 export function invoice(payee: SimNode, amountMsat: bigint): ldk.Bolt11Invoice {
   return createInvoice(payee, amountMsat, "e2e");

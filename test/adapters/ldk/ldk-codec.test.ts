@@ -17,7 +17,7 @@ import {
 } from "../../../src/adapters/ldk/ldk-codec.js";
 import type { WardenLdkSigner } from "../../../src/adapters/ldk/signer.js";
 import { bytesToHex } from "../../../src/util/bytes.js";
-import { invoice, keysend, newNetwork, sendToInvoice, startWarden } from "./e2e-harness.js";
+import { invoice, keysend, sendToInvoice, wardenAndPeer } from "./e2e-harness.js";
 
 const wardens: WardenLdkSigner[] = [];
 after(async () => {
@@ -60,13 +60,8 @@ function assertSame(view: CommitmentView, ct: ldk.CommitmentTransaction): void {
 
 for (const anchors of [true, false]) {
   test(`readCommitment agrees with LDK's accessors on every commitment of a run (${anchors ? "anchors" : "static_remotekey"})`, async () => {
-    const net = await newNetwork();
-    const warden = await startWarden(net);
+    const { net, warden, A, B } = await wardenAndPeer(anchors);
     wardens.push(warden);
-    const A = net.addNode({ name: "A", signer: { kind: "warden", signer: warden }, anchors });
-    const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors });
-    net.connect(A, B);
-    net.openChannel(A, B, 1_000_000n);
     sendToInvoice(A, invoice(B, 300_000_000n));
     net.pump();
     // HTLCs in flight both ways, some trimmed, held so the commitments carry them.
@@ -99,13 +94,8 @@ for (const anchors of [true, false]) {
 }
 
 test("readCommitment throws on truncated or corrupted bytes", async () => {
-  const net = await newNetwork();
-  const warden = await startWarden(net);
+  const { net, warden, A, B } = await wardenAndPeer(true);
   wardens.push(warden);
-  const A = net.addNode({ name: "A", signer: { kind: "warden", signer: warden }, anchors: true });
-  const B = net.addNode({ name: "B", signer: { kind: "keysmanager" }, anchors: true });
-  net.connect(A, B);
-  net.openChannel(A, B, 1_000_000n);
   B.holdPayments = true;
   sendToInvoice(A, invoice(B, 5_000_000n));
   net.pump();
