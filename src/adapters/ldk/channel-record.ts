@@ -91,7 +91,7 @@ export class ChannelRecord {
    * The channel's HTLCs as LDK last listed them (ChannelManager.list_channels): the candidates
    * for HTLCs trimmed from a commitment, which LDK does not show its signer.
    */
-  htlcDetails: HtlcIdentity[] = [];
+  htlcDetails: ListedHtlc[] = [];
   /** The commitment (h: or c: number:txid) waiting for fresh htlcDetails, if any. */
   awaitingDetailsFor: string | undefined;
   /** The commitment htlcDetails were last listed for. */
@@ -319,8 +319,6 @@ export class ChannelRecord {
         }
         return { o, t };
       };
-      const agrees = (b: { o: bigint; t: bigint }): boolean =>
-        b.o / 1000n === ours / 1000n && b.t / 1000n === theirs / 1000n;
       const plain = follow(visible);
       const trimmable = (h: TrackedHtlc): boolean =>
         isHtlcTrimmed(
@@ -331,12 +329,32 @@ export class ChannelRecord {
           h.amountMsat,
         );
       const pool = this.#trimmedCandidates(prev.htlcs, visible).filter(trimmable);
-      const found =
-        agrees(plain) && pool.length === 0
-          ? []
-          : this.#trimmedSet(pool, prev.htlcs, (s) => agrees(follow([...visible, ...s])));
-      if (found !== undefined) {
-        htlcs = [...visible, ...found];
+      // Each candidate kept moves one balance down by its amount (a previous HTLC kept is not
+      // settled; a new one is added): ours for the HTLCs whose value would otherwise be ours,
+      // theirs for the others. The two balances are solved for separately.
+      const inPrev = (h: TrackedHtlc): boolean => prev.htlcs.some((x) => same(x, h));
+      const movesOurs = (h: TrackedHtlc): boolean =>
+        inPrev(h) ? h.offeredByUs !== preimageKnown(h.paymentHash) : h.offeredByUs;
+      // The likely set: every candidate but those LDK lists as being settled.
+      const settling = new Set(
+        this.htlcDetails.filter((d) => d.settling).map((d) => identityKey(d)),
+      );
+      const solve = (side: "ours" | "theirs"): TrackedHtlc[] | undefined => {
+        const items = pool.filter((h) => movesOurs(h) === (side === "ours"));
+        const base = side === "ours" ? plain.o : plain.t;
+        const shownSat = (side === "ours" ? ours : theirs) / 1000n;
+        // The kept amounts must bring the balance to the output's sat value.
+        return trimmedSubset(
+          items,
+          items.map((h) => !settling.has(identityKey(h))),
+          base - shownSat * 1000n - 999n,
+          base - shownSat * 1000n,
+        );
+      };
+      const keptOurs = solve("ours");
+      const keptTheirs = keptOurs === undefined ? undefined : solve("theirs");
+      if (keptOurs !== undefined && keptTheirs !== undefined) {
+        htlcs = [...visible, ...keptOurs, ...keptTheirs];
         const b = follow(htlcs);
         ours = b.o;
         theirs = b.t;
@@ -345,18 +363,12 @@ export class ChannelRecord {
         // More than the outputs' sub-sat rounding is missing: value in flight that LDK does
         // not show its signer and no candidate explains (else trust the outputs).
         if (this.valueSat * 1000n - shown >= 2000n) {
-          const oursExplained =
-            this.#trimmedSet(
-              pool,
-              prev.htlcs,
-              (s) => follow([...visible, ...s]).o / 1000n === ours / 1000n,
-            ) !== undefined;
           throw new TrimmedHtlcError(
             `commitment ${numberFromIndex(ct.index)} moves ` +
               `${this.valueSat * 1000n - shown} msat with no HTLC LDK shows its signer or ` +
               "lists for the channel: value below the dust limit the LDK adapter cannot " +
               "account for (not signed)",
-            oursExplained,
+            keptOurs !== undefined,
           );
         }
       }
@@ -412,32 +424,6 @@ export class ChannelRecord {
     return pool;
   }
 
-  /**
-   * The subset of `pool` that `fits`: the one keeping most of the previous commitment's HTLCs
-   * (an HTLC stays until shown gone), then the smallest. Undefined if none fits or `pool` is
-   * too large to search.
-   */
-  #trimmedSet(
-    pool: readonly TrackedHtlc[],
-    previous: readonly TrackedHtlc[],
-    fits: (set: TrackedHtlc[]) => boolean,
-  ): TrackedHtlc[] | undefined {
-    if (pool.length > MAX_TRIMMED_CANDIDATES) return undefined;
-    let best: { set: TrackedHtlc[]; kept: number } | undefined;
-    for (let mask = 0; mask < 1 << pool.length; mask++) {
-      const set = pool.filter((_, i) => (mask >> i) & 1);
-      if (!fits(set)) continue;
-      const kept = set.filter((h) => previous.includes(h)).length;
-      if (
-        best === undefined ||
-        kept > best.kept ||
-        (kept === best.kept && set.length < best.set.length)
-      )
-        best = { set, kept };
-    }
-    return best?.set;
-  }
-
   /** The first `count` ids of HTLCs with identity `full` (handed out in increasing order). */
   #idsOf(full: string, offeredByUs: boolean, count: number): bigint[] {
     let ids = this.#htlcIds.get(full);
@@ -466,8 +452,72 @@ export class TrimmedHtlcError extends WardenError {
   }
 }
 
-/** Candidates beyond which trimmed HTLCs are not searched for (2^n subsets). */
-const MAX_TRIMMED_CANDIDATES = 12;
+/** Candidates up to which every subset is tried (2^n); beyond, a few changes from a guess. */
+const EXHAUSTIVE_CANDIDATES = 12;
+/** How many candidates a search beyond EXHAUSTIVE_CANDIDATES may change from its guess. */
+const MAX_CHANGES = 3;
+
+/**
+ * The subset of `items` whose amounts sum into [lo, hi], closest to `guess` (which items a
+ * commitment most likely keeps: the previous commitment's): every subset when there are few
+ * items, else the guess changed in at most MAX_CHANGES items, then the other combinations of
+ * keeping or dropping all the guessed-kept and all the guessed-dropped items, each changed in
+ * at most MAX_CHANGES (batches of HTLCs added or settled at once). Undefined when none fits.
+ */
+export function trimmedSubset<T extends { amountMsat: bigint }>(
+  items: readonly T[],
+  guess: readonly boolean[],
+  lo: bigint,
+  hi: bigint,
+): T[] | undefined {
+  const total = (keep: readonly boolean[]): bigint =>
+    items.reduce((sum, h, i) => (keep[i] === true ? sum + h.amountMsat : sum), 0n);
+  const pick = (keep: readonly boolean[]): T[] => items.filter((_, i) => keep[i] === true);
+  if (items.length <= EXHAUSTIVE_CANDIDATES) {
+    let best: { keep: boolean[]; distance: number; size: number } | undefined;
+    for (let mask = 0; mask < 1 << items.length; mask++) {
+      const keep = items.map((_, i) => ((mask >> i) & 1) === 1);
+      const sum = total(keep);
+      if (sum < lo || sum > hi) continue;
+      const distance = keep.filter((k, i) => k !== guess[i]).length;
+      const size = keep.filter(Boolean).length;
+      if (
+        best === undefined ||
+        distance < best.distance ||
+        (distance === best.distance && size < best.size)
+      )
+        best = { keep, distance, size };
+    }
+    return best === undefined ? undefined : pick(best.keep);
+  }
+  // Starting points: the guess, then every item of a kind (guessed kept or not) kept or
+  // dropped at once (a batch of HTLCs added, or settled, in one commitment).
+  const starts = [guess, guess.map(() => true), guess.map((g) => !g), guess.map(() => false)];
+  for (const start of starts) {
+    const base = total(start);
+    // Changing item i drops it (the sum loses its amount) or keeps it (the sum gains it).
+    const step = items.map((h, i) => (start[i] === true ? -h.amountMsat : h.amountMsat));
+    const fits = (sum: bigint): boolean => sum >= lo && sum <= hi;
+    const flipped = (idx: readonly number[]): T[] =>
+      pick(start.map((k, i) => (idx.includes(i) ? !k : k)));
+    // Fewest changes first: every single change, then every pair, then every triple.
+    const idx: number[] = [];
+    const search = (from: number, left: number, sum: bigint): boolean => {
+      if (left === 0) return fits(sum);
+      for (let i = from; i < items.length; i++) {
+        idx.push(i);
+        if (search(i + 1, left - 1, sum + step[i]!)) return true;
+        idx.pop();
+      }
+      return false;
+    };
+    // (Triples only among a few hundred candidates at most: C(n, 3) grows fast.)
+    for (let k = 0; k <= (items.length > 120 ? 2 : MAX_CHANGES); k++) {
+      if (search(0, k, base)) return flipped(idx);
+    }
+  }
+  return undefined;
+}
 
 /** What identifies an HTLC to the adapter (LDK shows no HTLC ids): direction, hash, amount, expiry. */
 export interface HtlcIdentity {
@@ -475,6 +525,12 @@ export interface HtlcIdentity {
   paymentHash: Uint8Array;
   amountMsat: bigint;
   cltvExpiry: number;
+}
+
+/** An HTLC as LDK lists it for a channel (ChannelManager.list_channels). */
+export interface ListedHtlc extends HtlcIdentity {
+  /** Being removed (fulfilled or failed, waiting for the revocation that completes it). */
+  settling: boolean;
 }
 
 /** The map key of an HTLC identity. */

@@ -937,18 +937,40 @@ export class WardenLdkSigner {
       });
       if (rec === undefined) continue;
       rec.htlcDetails = [
-        ...c.get_pending_inbound_htlcs().map((h) => ({
-          offeredByUs: false,
-          paymentHash: h.get_payment_hash(),
-          amountMsat: h.get_amount_msat(),
-          cltvExpiry: h.get_cltv_expiry(),
-        })),
-        ...c.get_pending_outbound_htlcs().map((h) => ({
-          offeredByUs: true,
-          paymentHash: h.get_payment_hash(),
-          amountMsat: h.get_amount_msat(),
-          cltvExpiry: h.get_cltv_expiry(),
-        })),
+        ...c.get_pending_inbound_htlcs().map((h) => {
+          const st = h.get_state();
+          return {
+            offeredByUs: false,
+            paymentHash: h.get_payment_hash(),
+            amountMsat: h.get_amount_msat(),
+            cltvExpiry: h.get_cltv_expiry(),
+            settling:
+              st instanceof ldk.Option_InboundHTLCStateDetailsZ_Some &&
+              (st.some ===
+                ldk.InboundHTLCStateDetails
+                  .LDKInboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveFulfill ||
+                st.some ===
+                  ldk.InboundHTLCStateDetails
+                    .LDKInboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveFail),
+          };
+        }),
+        ...c.get_pending_outbound_htlcs().map((h) => {
+          const st = h.get_state();
+          return {
+            offeredByUs: true,
+            paymentHash: h.get_payment_hash(),
+            amountMsat: h.get_amount_msat(),
+            cltvExpiry: h.get_cltv_expiry(),
+            settling:
+              st instanceof ldk.Option_OutboundHTLCStateDetailsZ_Some &&
+              (st.some ===
+                ldk.OutboundHTLCStateDetails
+                  .LDKOutboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveSuccess ||
+                st.some ===
+                  ldk.OutboundHTLCStateDetails
+                    .LDKOutboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveFailure),
+          };
+        }),
       ];
       rec.detailsListedFor = rec.awaitingDetailsFor;
       rec.awaitingDetailsFor = undefined;

@@ -330,3 +330,28 @@ test("with its ChannelManager attached, the signer lists trimmed HTLCs by itself
   assert.deepEqual(warden.refusals, []);
   assert.equal(rec.deferredHolder, undefined);
 });
+
+test("many trimmed HTLCs at once each way (more than a brute-force search covers)", async () => {
+  const { net, warden, A, B, rec } = await openChannel(true);
+  sendToInvoice(A, invoice(B, 400_000_000n));
+  net.pump();
+  const before = wardenBalanceMsat(warden);
+  let delta = 0n;
+  for (let i = 0; i < 20; i++) {
+    keysend(B, A, 100_000n + BigInt(i) * 1_001n);
+    delta += 100_000n + BigInt(i) * 1_001n;
+  }
+  for (let i = 0; i < 15; i++) {
+    const inv = invoice(B, 120_000n + BigInt(i) * 997n);
+    await warden.approveInvoice(inv.to_str());
+    sendToInvoice(A, inv);
+    delta -= 120_000n + BigInt(i) * 997n;
+  }
+  net.pump();
+  assert.deepEqual(warden.refusals, []);
+  assert.deepEqual(A.closeReasons, [], "no channel closed");
+  assert.equal(A.paymentsClaimed, 20);
+  assert.equal(B.paymentsClaimed, 16);
+  assert.equal(wardenBalanceMsat(warden) - before, delta);
+  assert.equal(rec.deferredHolder, undefined);
+});
