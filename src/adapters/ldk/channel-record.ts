@@ -92,6 +92,8 @@ export class ChannelRecord {
    * for HTLCs trimmed from a commitment, which LDK does not show its signer.
    */
   htlcDetails: ListedHtlc[] = [];
+  /** The owners whose last accepted commitment carries trimmed HTLCs. */
+  readonly #carriesTrimmed = new Set<"holder" | "counterparty">();
   /** The commitment (h: or c: number:txid) waiting for fresh htlcDetails, if any. */
   awaitingDetailsFor: string | undefined;
   /** The commitment htlcDetails were last listed for. */
@@ -388,7 +390,13 @@ export class ChannelRecord {
         toOtherMsat: owner === "holder" ? theirs : ours,
         htlcs: proposalHtlcs,
       },
-      commit: () => this.#tracked.set(owner, { ours, theirs, htlcs }),
+      commit: () => {
+        this.#tracked.set(owner, { ours, theirs, htlcs });
+        // Once neither commitment carries a trimmed HTLC, the listed ones are history.
+        if (htlcs.length > visible.length) this.#carriesTrimmed.add(owner);
+        else this.#carriesTrimmed.delete(owner);
+        if (this.#carriesTrimmed.size === 0) this.htlcDetails = [];
+      },
     };
   }
 
