@@ -240,6 +240,23 @@ export class WardenLdkSigner {
     }
   }
 
+  /**
+   * The latest holder commitment Warden validated, fully signed for broadcast (raw bytes): how
+   * a channel is closed when LDK cannot, e.g. one paused on a refused deferred commitment
+   * (`ldk/holder-unvalidated`), whose newer commitment LDK's monitor holds but Warden will not
+   * sign. LDK's monitor still knows this one (its secret was never released) and claims its
+   * outputs once it confirms. Warden never revokes a commitment it signed for broadcast, so
+   * the channel cannot go on afterwards.
+   */
+  closeWithLastValidCommitment(channelId: string): Uint8Array {
+    const rec = this.#records.get(channelId);
+    if (rec === undefined) throw new Error(`ldk: no channel ${channelId}`);
+    const n = this.channelState(channelId).nextHolderCommitNum - 1;
+    const signed = this.#channelCall<SignedTransaction>(rec, "signHolderCommitment", n);
+    rec.holderSignatures.set(n, signed.signature);
+    return serializeTx(signed.tx);
+  }
+
   /** Updates the signer's chain height (HTLC expiry and sweep rules use it). */
   setChainHeight(height: number): void {
     this.host.call("setChainHeight", height);

@@ -11,6 +11,8 @@
  *   lets Warden validate it; nothing is closed and the payment arrives.
  */
 import assert from "node:assert/strict";
+import { parseTx, txid } from "../../../src/bitcoin/tx.js";
+import { bytesToHex } from "../../../src/util/bytes.js";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -138,7 +140,7 @@ test("an unapproved trimmed HTLC is refused by policy-commitment-payment-approve
   assert.deepEqual(after_.currentCounterparty, before.currentCounterparty);
 });
 
-test("a deferred holder commitment the HTLC list does not explain is refused (ldk/trimmed-htlc); no secret released", async () => {
+test("a deferred holder commitment the HTLC list does not explain is refused (ldk/trimmed-htlc): no secret released, closed with the last valid commitment", async () => {
   const { net, warden, A, B, rec } = await openChannel(true);
   sendToInvoice(A, invoice(B, 400_000_000n));
   net.pump();
@@ -186,6 +188,19 @@ test("a deferred holder commitment the HTLC list does not explain is refused (ld
   const after_ = warden.channelState(rec.id);
   assert.deepEqual(after_.currentHolder, before.currentHolder);
   assert.equal(after_.nextHolderCommitNum, before.nextHolderCommitNum);
+
+  // The way out: Warden's last valid commitment, broadcast; LDK's monitor knows it.
+  const raw = warden.closeWithLastValidCommitment(rec.id);
+  const tx = parseTx(raw);
+  const fo = rec.requireParams().fundingOutpoint;
+  assert.equal(bytesToHex(tx.inputs[0]!.prevout.txid), bytesToHex(fo.txid));
+  net.chain.broadcast(raw);
+  net.mine(1);
+  assert.ok(net.chain.transaction(txid(tx)) !== undefined, "the commitment confirmed");
+  assert.ok(A.closeReasons.length > 0, "LDK saw its channel closed on chain");
+  const ourOutput = tx.outputs.reduce((m, o) => (o.value > m ? o.value : m), 0n);
+  assert.ok(ourOutput * 1000n <= before.currentHolder!.toOwnerMsat);
+  assert.ok(ourOutput * 1000n > before.currentHolder!.toOwnerMsat - 10_000_000n);
 });
 
 test("trimmed HTLCs forwarded by a Warden-signed router pass the routing rules", async () => {
