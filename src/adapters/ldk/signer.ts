@@ -552,14 +552,17 @@ export class WardenLdkSigner {
     const id = bytesToHex(keysId);
     let rec = this.#records.get(id);
     if (rec === undefined) {
-      const [basepoints, state] = this.host.call<[ChannelBasepoints, ChannelState]>("batch", [
+      const [basepoints, state, deferred] = this.host.call<
+        [ChannelBasepoints, ChannelState, Uint8Array | undefined]
+      >("batch", [
         { op: "newChannel", args: [id] },
         { op: "state", args: [id] },
+        { op: "deferredHolder", args: [id] },
       ]);
       rec = new ChannelRecord(keysId, valueSat, basepoints, this.#dustLimitSat);
       if (state.setup !== undefined) {
         rec.restore(state);
-        this.#restoreDeferred(rec);
+        if (deferred !== undefined) this.#restoreDeferred(rec, deferred);
         const hashes = rec.trackedHashes();
         if (hashes.length > 0) {
           for (const p of this.host.call<Uint8Array[]>("preimages", hashes)) {
@@ -576,9 +579,7 @@ export class WardenLdkSigner {
    * A holder commitment deferred before a restart (see #validateHolder): deferred again, so
    * the channel stays paused until provideHtlcDetails validates it.
    */
-  #restoreDeferred(rec: ChannelRecord): void {
-    const bytes = this.host.call<Uint8Array | undefined>("deferredHolder", rec.id);
-    if (bytes === undefined) return;
+  #restoreDeferred(rec: ChannelRecord, bytes: Uint8Array): void {
     const read = ldk.HolderCommitmentTransaction.constructor_read(bytes);
     if (!(read instanceof ldk.Result_HolderCommitmentTransactionDecodeErrorZ_OK)) {
       throw new Error(`ldk: the deferred holder commitment of ${rec.id} does not decode`);
@@ -930,9 +931,10 @@ export class WardenLdkSigner {
   }
 
   /**
-   * Gives the adapter the HTLCs of every channel waiting for them (a counterparty commitment
-   * carrying an HTLC LDK trimmed, which LDK does not show its signer) from LDK's own list, then
-   * tells LDK to ask for that signature again. Call it with the node's ChannelManager after LDK
+   * Gives the adapter the HTLCs of every channel waiting for them (a commitment carrying an
+   * HTLC LDK trimmed, which LDK does not show its signer: a counterparty commitment to sign,
+   * or a holder commitment accepted before its validation) from LDK's own list, completes
+   * the deferred validations, then tells LDK to ask again for what it was refused meanwhile. Call it with the node's ChannelManager after LDK
    * has handled messages and events (e.g. next to PeerManager.process_events). Each listed
    * HTLC is still checked: Warden recomposes the commitment with it and applies its payment
    * rules. Returns how many channels were unblocked.
