@@ -2,9 +2,10 @@
  * The `npm start` demo: LDK nodes (lightningdevkit's real channel state machines, in process)
  * on a fake chain, Alice signed by Warden over the embedded SQLite store, Bob by LDK's own
  * KeysManager. Alice opens a channel, pays Bob (each payment approved by the demo's approver
- * answering Warden's approval queue), receives keysends, a compromised Alice node tries to
- * steal (refused, with rule ids), and the channel closes cooperatively to Alice's allowlisted
- * cold address. Tells the story on stdout; the last line is one JSON object.
+ * answering Warden's approval queue), receives keysends, tips and is tipped below the dust
+ * limit, a compromised Alice node tries to steal (refused, with rule ids), and the channel
+ * closes cooperatively to Alice's allowlisted cold address. Tells the story on stdout; the
+ * last line is one JSON object.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync } from "node:fs";

@@ -15,9 +15,10 @@ usage: npm start [-- options]
 
 With no option, runs the demo: two LDK nodes (lightningdevkit 0.1, in process, on a fake
 chain), Alice signed by Warden over the embedded SQLite store, Bob by LDK's KeysManager. Alice
-opens a channel, pays Bob (each payment put to an approver), receives keysends, a compromised
-Alice node tries to steal (refused, with rule ids), and the channel closes cooperatively to an
-allowlisted address. The last line of output is one JSON object.
+opens a channel, pays Bob (each payment put to an approver), receives keysends, tips and is
+tipped below the dust limit, a compromised Alice node tries to steal (refused, with rule ids),
+and the channel closes cooperatively to an allowlisted address. The last line of output is one
+JSON object.
 
 options:
   --state-dir <dir>     where the SQLite store lives (default: a fresh temporary directory)
