@@ -244,8 +244,8 @@ export class WardenLdkSigner {
    * The latest holder commitment Warden validated, fully signed for broadcast (raw bytes): how
    * a channel is closed when LDK cannot, e.g. one paused on a refused deferred commitment
    * (`ldk/holder-unvalidated`), whose newer commitment LDK's monitor holds but Warden will not
-   * sign. LDK's monitor still knows this one (its secret was never released) and claims its
-   * outputs once it confirms. Warden never revokes a commitment it signed for broadcast, so
+   * sign. LDK's monitor still knows this one (its secret was never released) and reports our
+   * output once it confirms (SpendableOutputs, after to_self_delay). Warden never revokes a commitment it signed for broadcast, so
    * the channel cannot go on afterwards.
    */
   closeWithLastValidCommitment(channelId: string): Uint8Array {

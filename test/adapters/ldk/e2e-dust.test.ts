@@ -24,6 +24,7 @@ import {
   invoice,
   keysend,
   newNetwork,
+  paidTo,
   sendToInvoice,
   startWarden,
   wardenAndPeer,
@@ -201,6 +202,14 @@ test("a deferred holder commitment the HTLC list does not explain is refused (ld
   const ourOutput = tx.outputs.reduce((m, o) => (o.value > m ? o.value : m), 0n);
   assert.ok(ourOutput * 1000n <= before.currentHolder!.toOwnerMsat);
   assert.ok(ourOutput * 1000n > before.currentHolder!.toOwnerMsat - 10_000_000n);
+  // LDK's monitor claims it: after to_self_delay our output is swept to our wallet.
+  net.mine(rec.requireParams().holderToSelfDelay + 8);
+  const wallet = warden.walletKey(0).script;
+  const sweep = net.sweep(A, wallet);
+  assert.ok(sweep !== undefined, "LDK reported our output and Warden signed its sweep");
+  net.mine(1);
+  assert.ok(net.chain.confirmedAt(txid(sweep)) !== undefined, "sweep confirmed");
+  assert.ok(paidTo(sweep, wallet) > ourOutput - 2_000n, "our balance reached the wallet");
 });
 
 test("trimmed HTLCs forwarded by a Warden-signed router pass the routing rules", async () => {
