@@ -26,7 +26,12 @@ import {
   commitmentObscuringFactor,
 } from "../../bolt3/commitment-number.js";
 import { ShachainStore } from "../../bolt3/shachain-store.js";
-import { ChannelRecord, TrimmedHtlcError, readChannelParams } from "./channel-record.js";
+import {
+  ChannelRecord,
+  type ListedHtlc,
+  TrimmedHtlcError,
+  readChannelParams,
+} from "./channel-record.js";
 import { WardenHost } from "./client.js";
 import type { BatchEntry, HostInfo, HostSpec, HostWalletKey } from "./host-protocol.js";
 
@@ -96,6 +101,21 @@ export interface WardenLdkSignerOptions {
   shutdownScript?: Uint8Array;
   /** Called with every commitment and closing signature returned to LDK. */
   onSignature?: (e: SignatureEvent) => void;
+}
+
+/** An HTLC of LDK's channel list (ChannelDetails' pending HTLCs) as the adapter keeps it. */
+function listedHtlc(
+  offeredByUs: boolean,
+  h: { get_payment_hash(): Uint8Array; get_amount_msat(): bigint; get_cltv_expiry(): number },
+  settling: boolean,
+): ListedHtlc {
+  return {
+    offeredByUs,
+    paymentHash: h.get_payment_hash(),
+    amountMsat: h.get_amount_msat(),
+    cltvExpiry: h.get_cltv_expiry(),
+    settling,
+  };
 }
 
 /** A request the signer answers later (LDK's async signing): not a refusal. */
@@ -958,37 +978,25 @@ export class WardenLdkSigner {
       rec.htlcDetails = [
         ...c.get_pending_inbound_htlcs().map((h) => {
           const st = h.get_state();
-          return {
-            offeredByUs: false,
-            paymentHash: h.get_payment_hash(),
-            amountMsat: h.get_amount_msat(),
-            cltvExpiry: h.get_cltv_expiry(),
-            settling:
-              st instanceof ldk.Option_InboundHTLCStateDetailsZ_Some &&
-              (st.some ===
-                ldk.InboundHTLCStateDetails
-                  .LDKInboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveFulfill ||
-                st.some ===
-                  ldk.InboundHTLCStateDetails
-                    .LDKInboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveFail),
-          };
+          const S = ldk.InboundHTLCStateDetails;
+          return listedHtlc(
+            false,
+            h,
+            st instanceof ldk.Option_InboundHTLCStateDetailsZ_Some &&
+              (st.some === S.LDKInboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveFulfill ||
+                st.some === S.LDKInboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveFail),
+          );
         }),
         ...c.get_pending_outbound_htlcs().map((h) => {
           const st = h.get_state();
-          return {
-            offeredByUs: true,
-            paymentHash: h.get_payment_hash(),
-            amountMsat: h.get_amount_msat(),
-            cltvExpiry: h.get_cltv_expiry(),
-            settling:
-              st instanceof ldk.Option_OutboundHTLCStateDetailsZ_Some &&
-              (st.some ===
-                ldk.OutboundHTLCStateDetails
-                  .LDKOutboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveSuccess ||
-                st.some ===
-                  ldk.OutboundHTLCStateDetails
-                    .LDKOutboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveFailure),
-          };
+          const S = ldk.OutboundHTLCStateDetails;
+          return listedHtlc(
+            true,
+            h,
+            st instanceof ldk.Option_OutboundHTLCStateDetailsZ_Some &&
+              (st.some === S.LDKOutboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveSuccess ||
+                st.some === S.LDKOutboundHTLCStateDetails_AwaitingRemoteRevokeToRemoveFailure),
+          );
         }),
       ];
       rec.detailsListedFor = rec.awaitingDetailsFor;
