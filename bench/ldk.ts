@@ -107,7 +107,7 @@ export async function benchLdk(payments: number, rounds: number): Promise<LdkBen
     await setup("warden-sqlite", { kind: "sqlite", path: join(dir, "warden.sqlite3") }),
   ];
   try {
-    for (const s of setups) await round(s, Number(process.env["WARDEN_BENCH_WARMUP"] ?? 3)); // warm-up
+    for (const s of setups) await round(s, 3); // warm-up
     const calls0 = setups[1]!.warden!.host.syncCalls;
     const byOp0 = new Map(setups[1]!.warden!.host.callsByOp);
     const wait0 = setups[1]!.warden!.host.syncWaitMs;

@@ -129,7 +129,7 @@ export function readHolderCommitment(h: ldk.HolderCommitmentTransaction): Commit
   return readCommitment(v);
 }
 
-/** The commitment inside a HolderCommitmentTransaction. */
+/** The commitment inside a HolderCommitmentTransaction, as LDK's own object (its accessors, its built transaction). */
 export function holderInner(h: ldk.HolderCommitmentTransaction): ldk.CommitmentTransaction {
   const v = tlvRecord(h.write(), 0);
   if (v === undefined) throw new Error("ldk: holder commitment without its transaction");

@@ -34,9 +34,7 @@ import {
 } from "./channel-record.js";
 import { WardenHost } from "./client.js";
 import type { BatchEntry, HostInfo, HostSpec, HostWalletKey } from "./host-protocol.js";
-
 import {
-  holderInner,
   htlcOutputIndex,
   numberFromIndex,
   readCommitment,
@@ -1106,7 +1104,7 @@ export class WardenLdkSigner {
   }
 
   #signHolder(rec: ChannelRecord, htx: ldk.HolderCommitmentTransaction): Uint8Array {
-    const n = numberFromIndex(holderInner(htx).commitment_number());
+    const n = numberFromIndex(readHolderCommitment(htx).index);
     const cached = rec.holderSignatures.get(n);
     if (cached !== undefined) return cached;
     const signed = this.#channelCall<SignedTransaction>(rec, "signHolderCommitment", n);
