@@ -5,7 +5,7 @@
  * in both. Rounds alternate between the setups so machine noise hits them alike; the time
  * per setup is the median round's time per payment, the ratio the median of back-to-back
  * round ratios. Warden's figure includes asking it to approve the invoice (what a
- * Warden-signed node does before paying). Every setup returns to the event loop once per
+ * Warden-signed node does before paying, in order ahead of the payment). Every setup returns to the event loop once per
  * payment, as a node does between payments: without it LDK's bindings never free the WASM
  * objects JS let go of, and every setup slows down payment after payment.
  */
@@ -83,9 +83,12 @@ async function round(s: Setup, payments: number): Promise<number> {
     // the WASM objects JS let go of there. One turn per payment, in every setup.
     await new Promise((resolve) => setImmediate(resolve));
     const inv = createInvoice(s.B, 1_000_000n + BigInt(i));
-    if (s.warden !== undefined) await s.warden.approveInvoice(inv.to_str());
+    // Approved in order ahead of the payment's commitments (approveInvoice): the node pays
+    // without waiting, and the approval must have passed before its commitment is signed.
+    const approved = s.warden?.approveInvoice(inv.to_str());
     payInvoice(s.A, inv);
     s.net.pump();
+    await approved;
   }
   const ms = (performance.now() - start) / payments;
   if (s.A.paymentsSent - sent !== payments) throw new Error(`${s.name}: payments failed`);

@@ -257,6 +257,7 @@ export class Payments {
       unapproved,
       channelActive: (id) => this.#host.channelActive(id),
       transferredWithinLimit: (amount) => this.velocity.check("transferred", amount, nowMs).ok,
+      paymentsWithinLimit: (amount) => this.velocity.check("payments", amount, nowMs).ok,
       preimagesUnavailable: this.#host.preimagesUnavailable === true,
     };
   }
@@ -273,13 +274,12 @@ export class Payments {
         expectedVersion: this.#records.get(hex)?.version ?? 0,
       });
     }
+    const amounts = [
+      { kind: "transferred" as const, amount: outcome.transferredMsat },
+      { kind: "payments" as const, amount: outcome.approvedMsat },
+    ].filter((a) => a.amount > 0n);
     const velocity =
-      outcome.transferredMsat > 0n
-        ? this.velocity.plan(
-            [{ kind: "transferred", amount: outcome.transferredMsat }],
-            this.#host.clock(),
-          )
-        : undefined;
+      amounts.length > 0 ? this.velocity.plan(amounts, this.#host.clock()) : undefined;
     if (velocity !== undefined) writes.push(velocity.write);
     return {
       writes,
@@ -451,7 +451,14 @@ export class Payments {
     // Refuse early (no question to a human for a payment the policy refuses anyway).
     const early = policy.checker();
     if (this.#checkApproval(request, expiresAtMs, clock(), early)) return;
-    policy.judge(early);
+    try {
+      policy.judge(early);
+    } catch (e) {
+      // Refused for this payment: its HTLCs are not offered to the approver again as
+      // unannounced payments (policy-commitment-payment-approved refuses them).
+      if (this.record(hex)?.approval === undefined) this.#unapproved.add(hex);
+      throw e;
+    }
     const asked = { ...request, nowMs: clock() };
     this.#unapproved.add(hex);
     const decision = this.approver === undefined ? "refuse" : await this.approver.decide(asked);

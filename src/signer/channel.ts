@@ -6,7 +6,11 @@
  */
 import type { Tx } from "../bitcoin/tx.js";
 import { buildClosingTransaction } from "../bolt3/closing.js";
-import type { ChannelBasepoints } from "../bolt3/commitment-keys.js";
+import {
+  type ChannelBasepoints,
+  type CommitmentKeys,
+  deriveCommitmentKeys,
+} from "../bolt3/commitment-keys.js";
 import type { CommitmentTransaction } from "../bolt3/commitment.js";
 import { buildHtlcTransactions } from "../bolt3/htlc-tx.js";
 import { derivePrivkey } from "../bolt3/key-derivation.js";
@@ -117,6 +121,9 @@ export class Channel {
   #obscuringFactor: number | undefined;
   /** The in-memory copy may differ from the stored one (a commit failed or lost a race). */
   #stale = false;
+  /** Keys of our next commitment derived ahead of time (prepareNextHolder). */
+  #prepared:
+    { point: Uint8Array; counterparty: ChannelBasepoints; keys: CommitmentKeys } | undefined;
 
   private constructor(node: Node, id: string, state: ChannelState, version: number) {
     this.#node = node;
@@ -429,6 +436,31 @@ export class Channel {
     );
   }
 
+  /**
+   * Derives, while the signer is idle, the keys of the holder commitment the peer signs next
+   * (our point is known in advance), so that validating it needs only what depends on the
+   * peer's values. Changes no state; a no-op for a channel that is not operating.
+   */
+  prepareNextHolder(): void {
+    const state = this.#state;
+    const setup = state.setup;
+    if (state.phase !== "operating" || setup === undefined || state.closing !== undefined) return;
+    const point = this.#keys.perCommitmentPoint(state.nextHolderCommitNum);
+    const counterparty = setup.counterpartyBasepoints;
+    if (this.#prepared !== undefined && equalBytes(this.#prepared.point, point)) return;
+    const keys = deriveCommitmentKeys(this.#keys.basepoints, counterparty, point);
+    this.#prepared = { point, counterparty, keys };
+  }
+
+  /** The prepared keys of our commitment at `point`, if prepareNextHolder derived them. */
+  #preparedHolderKeys(point: Uint8Array): CommitmentKeys | undefined {
+    const p = this.#prepared;
+    if (p === undefined || p.counterparty !== this.#state.setup?.counterpartyBasepoints) {
+      return undefined;
+    }
+    return equalBytes(p.point, point) ? p.keys : undefined;
+  }
+
   /** Validates the peer's signatures on our commitment n (commitment_signed). */
   async validateHolderCommitment(
     proposal: CommitmentProposal,
@@ -437,7 +469,11 @@ export class Channel {
     await this.#run(
       (state, c, payments) => {
         const point = this.#keys.perCommitmentPoint(proposal.commitmentNumber);
-        const ctx = { ...this.#context(), payments };
+        const ctx = {
+          ...this.#context(),
+          payments,
+          holderKeys: (p: Uint8Array) => this.#preparedHolderKeys(p),
+        };
         return planValidateHolderCommitment(state, ctx, point, proposal, sigs, c);
       },
       () => undefined,

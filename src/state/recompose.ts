@@ -4,7 +4,7 @@
  * or amount the node supplied beyond the proposal's balances, HTLCs and feerate.
  */
 import { commitmentObscuringFactor } from "../bolt3/commitment-number.js";
-import type { ChannelBasepoints } from "../bolt3/commitment-keys.js";
+import type { ChannelBasepoints, CommitmentKeys } from "../bolt3/commitment-keys.js";
 import { deriveCommitmentKeys } from "../bolt3/commitment-keys.js";
 import { buildCommitmentTransaction, type CommitmentTransaction } from "../bolt3/commitment.js";
 import type { ChannelSetup } from "./channel-setup.js";
@@ -24,7 +24,8 @@ export function channelObscuringFactor(setup: ChannelSetup, holder: ChannelBasep
 /**
  * Builds the `owner`'s commitment for `proposal` at the owner's per-commitment point. Throws the
  * BOLT 3 engine's typed errors when the values cannot form a commitment (e.g. balances that do
- * not add up to the channel value).
+ * not add up to the channel value). `derivedKeys`, when given, must be deriveCommitmentKeys of
+ * the same basepoints and point, computed earlier by the signer itself (never node input).
  */
 export function recomposeCommitment(
   owner: CommitmentOwner,
@@ -33,6 +34,7 @@ export function recomposeCommitment(
   ownerPerCommitmentPoint: Uint8Array,
   obscuringFactor: number,
   proposal: CommitmentProposal,
+  derivedKeys?: CommitmentKeys,
 ): CommitmentTransaction {
   const isHolder = owner === "holder";
   const ownerBasepoints = isHolder ? holder : setup.counterpartyBasepoints;
@@ -49,7 +51,9 @@ export function recomposeCommitment(
     feeratePerKw: proposal.feeratePerKw,
     dustLimitSat: isHolder ? setup.holderDustLimitSat : setup.counterpartyDustLimitSat,
     toSelfDelay: isHolder ? setup.holderToSelfDelay : setup.counterpartyToSelfDelay,
-    keys: deriveCommitmentKeys(ownerBasepoints, otherBasepoints, ownerPerCommitmentPoint),
+    keys:
+      derivedKeys ??
+      deriveCommitmentKeys(ownerBasepoints, otherBasepoints, ownerPerCommitmentPoint),
     htlcs: proposal.htlcs,
   });
 }

@@ -49,6 +49,11 @@ export interface PlanContext {
   fundingState?: FundingState | undefined;
   /** The payments ledger view, when the commitment changes HTLCs (Payments rules). */
   payments?: { channelId: string; rules: PaymentRuleContext } | undefined;
+  /**
+   * Our commitment's keys at `point` if the signer derived them ahead of time (from its own
+   * basepoints and point, never from node input); undefined to derive them now.
+   */
+  holderKeys?: ((point: Uint8Array) => CommitmentKeys | undefined) | undefined;
 }
 
 /** A commitment plan: the next state and the recomposed commitment to sign or that was checked. */
@@ -151,7 +156,16 @@ function recomposeAndCheck(
   c: Checker,
 ): { built: CommitmentTransaction; payments: PaymentsOutcome | undefined } {
   const setup = state.setup!;
-  const built = recomposeCommitment(owner, setup, ctx.holder, point, ctx.obscuringFactor, proposal);
+  const derived = owner === "holder" ? ctx.holderKeys?.(point) : undefined;
+  const built = recomposeCommitment(
+    owner,
+    setup,
+    ctx.holder,
+    point,
+    ctx.obscuringFactor,
+    proposal,
+    derived,
+  );
   const keys: CommitmentKeys = built.params.keys;
   checkClaimedKeys(owner, proposal, keys, built.params.toSelfDelay, setup.channelType, c);
   if (proposal.tx !== undefined) checkProposedCommitmentTx(owner, proposal.tx, built, c);

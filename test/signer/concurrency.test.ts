@@ -114,7 +114,11 @@ async function round(
 
 test(`${CHANNELS} channels on one node update concurrently without interfering`, async () => {
   const store = new LoggingStore();
-  const node = await testNode({ store, config: { maxChannelCount: 2 * CHANNELS } });
+  // 1000 unannounced payments of ~0.0001 BTC each: above the default payments velocity limit.
+  const node = await testNode({
+    store,
+    config: { maxChannelCount: 2 * CHANNELS, velocityPaymentsLimitMsat: 10n ** 15n },
+  });
   const ids = Array.from({ length: CHANNELS }, (_, i) => `conc-${i}`);
 
   const channels = await Promise.all(

@@ -217,6 +217,40 @@ const CASES: Case[] = [
       ),
   },
   {
+    id: "policy-velocity-payments",
+    what: "an unannounced payment the approver grants with its commitment counts against the limit",
+    build: (bad, o) =>
+      pay(
+        { ...o, config: { velocityPaymentsLimitMsat: 1_000_000n } },
+        new ApproveAll(),
+        bad ? 1_000_001n : 1_000_000n,
+      ),
+  },
+  {
+    id: "policy-commitment-payment-allowlisted",
+    what: "with the payee allowlist on, an unannounced payment (payee unknown) is refused",
+    build: (bad, o) =>
+      pay(
+        { ...o, config: { optionalRules: { "policy-commitment-payment-allowlisted": bad } } },
+        new ApproveAll(),
+        1_000_000n,
+      ),
+  },
+  {
+    id: "policy-commitment-payment-approved",
+    what: "a payment whose approval the policy refused is not granted again as unannounced",
+    build: (bad, o) =>
+      pay(
+        { ...o, config: { velocityPaymentsLimitMsat: 1_500_000n } },
+        new ApproveAll(),
+        1_000_000n,
+        async (node) => {
+          if (!bad) return;
+          await assert.rejects(node.approveKeysend(PAYEE, H, 2_000_000n), /velocity/);
+        },
+      ),
+  },
+  {
     id: "policy-velocity-transferred",
     what: "offering more to peers than the per-window transferred limit is refused",
     build: (bad, o) =>

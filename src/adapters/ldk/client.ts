@@ -38,6 +38,11 @@ export class WardenHost {
   >();
   /** Pipelined requests not known finished yet (id → what to do if it was refused). */
   readonly #posted = new Map<number, (error: unknown) => void>();
+  /** Ordered requests (sync port, not waited for) whose answer was not read yet. */
+  readonly #ordered = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: unknown) => void }
+  >();
   #nextId = 1;
   /** Sync-port sequence: the id of the last request sent on it (int32, wrapping). */
   #syncSeq = 0;
@@ -55,6 +60,9 @@ export class WardenHost {
     this.#sync = sync;
     this.#async = async;
     this.#flag = flag;
+    // Answers nobody blocks on (ordered requests, refused pipelined ones) arrive here when no
+    // synchronous call reads them first (receiveMessageOnPort takes them before this fires).
+    sync.on("message", (r: HostResponse) => this.#settleAnswer(r));
     async.on("message", (r: HostResponse) => {
       const p = this.#pending.get(r.id);
       if (p === undefined) return;
@@ -100,7 +108,7 @@ export class WardenHost {
    * reads the answers waiting: refusals of pipelined requests go to their onFailure; the
    * answer to `id` itself, if it was a call, is returned.
    */
-  #waitFor(id: number, what: string): HostResponse | undefined {
+  #waitFor(id: number, what: string, isCall: boolean): HostResponse | undefined {
     const spinUntil = performance.now() + SPIN_MS;
     const deadline = Date.now() + SYNC_TIMEOUT_MS;
     for (let polls = 0; ; polls++) {
@@ -116,12 +124,8 @@ export class WardenHost {
       const m = receiveMessageOnPort(this.#sync) as { message: HostResponse } | undefined;
       if (m === undefined) break;
       const r = m.message;
-      if (r.id === id) own = r;
-      const onFailure = this.#posted.get(r.id);
-      if (onFailure !== undefined && !r.ok) {
-        this.#posted.delete(r.id);
-        onFailure(reviveError(r.error));
-      }
+      if (isCall && r.id === id) own = r;
+      else this.#settleAnswer(r);
     }
     // Every pipelined request up to `id` is finished: the refused ones were just reported.
     for (const k of this.#posted.keys()) {
@@ -129,6 +133,22 @@ export class WardenHost {
       else break;
     }
     return own;
+  }
+
+  /** Settles what waits on an answer read from the sync port (other than a blocking call's). */
+  #settleAnswer(r: HostResponse): void {
+    const ordered = this.#ordered.get(r.id);
+    if (ordered !== undefined) {
+      this.#ordered.delete(r.id);
+      if (r.ok) ordered.resolve(r.value);
+      else ordered.reject(reviveError(r.error));
+      return;
+    }
+    const onFailure = this.#posted.get(r.id);
+    if (onFailure !== undefined && !r.ok) {
+      this.#posted.delete(r.id);
+      onFailure(reviveError(r.error));
+    }
   }
 
   /**
@@ -140,7 +160,7 @@ export class WardenHost {
     this.syncCalls++;
     const start = performance.now();
     const id = this.#send(op, args, false);
-    const r = this.#waitFor(id, op);
+    const r = this.#waitFor(id, op, true);
     this.syncWaitMs += performance.now() - start;
     if (r === undefined) throw new Error(`warden host: no answer to ${op}`);
     if (r.ok) return r.value as T;
@@ -158,11 +178,25 @@ export class WardenHost {
     this.#posted.set(id, onFailure);
   }
 
+  /**
+   * Sends `op` on the sync port without blocking and resolves with its answer: the host runs
+   * it after every sync-port request sent before it and before every one sent after it. For
+   * state changes later calls depend on (an approval ahead of the payment's commitments) when
+   * they cannot wait on a human: the host runs sync-port requests one at a time.
+   */
+  requestInOrder<T>(op: HostOp, ...args: unknown[]): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("warden host is closed"));
+    return new Promise<T>((resolve, reject) => {
+      const id = this.#send(op, args, false);
+      this.#ordered.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    });
+  }
+
   /** Blocks until every pipelined request was committed or refused (refusals reported). */
   flush(): void {
-    if (this.#posted.size === 0) return;
+    if (this.#posted.size === 0 && this.#ordered.size === 0) return;
     const start = performance.now();
-    this.#waitFor(this.#syncSeq, "flush");
+    this.#waitFor(this.#syncSeq, "flush", false);
     this.syncWaitMs += performance.now() - start;
   }
 

@@ -131,6 +131,7 @@ async function main(): Promise<void> {
         const [id, method, callArgs] = args as [string, string, unknown[]];
         if (!CHANNEL_METHODS.has(method)) throw new Error(`host: no channel method ${method}`);
         const c = node.channel(id);
+        if (method === "validateHolderCommitment") toPrepare.add(c);
         const fn = (c as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!;
         return fn.apply(c, callArgs);
       }
@@ -226,6 +227,23 @@ async function main(): Promise<void> {
     }
   };
 
+  /**
+   * Channels whose holder commitment moved on: once no request waits, the keys of their next
+   * holder commitment are derived ahead (Channel.prepareNextHolder), off LDK's critical path.
+   */
+  const toPrepare = new Set<Channel>();
+  const prepareWhenIdle = (): void => {
+    for (const c of toPrepare) {
+      if (running || inbox.length > 0) return; // a request came in: it goes first
+      toPrepare.delete(c);
+      try {
+        c.prepareNextHolder();
+      } catch {
+        // Only an optimization: the validation derives the keys itself.
+      }
+    }
+  };
+
   const flag = new Int32Array(data.flag);
   // Time spent executing synchronous calls (from arrival to answer), for benchmarks.
   const stats = { busyMs: 0, calls: 0 };
@@ -253,6 +271,7 @@ async function main(): Promise<void> {
       Atomics.notify(flag, SYNC_DONE);
     }
     running = false;
+    if (toPrepare.size > 0) setImmediate(prepareWhenIdle);
   };
   const accept = (req: HostRequest): void => {
     inbox.push(req);

@@ -149,10 +149,21 @@ export class WardenLdkSigner {
   /** The node's ChannelManager, once attached (attachChannelManager). */
   #channelManager: ldk.ChannelManager | undefined;
   #detailsScheduled = false;
+  /**
+   * Approvals go on the sync port, in order with the signing requests (their approver never
+   * waits on a human): an approval asked before a payment is committed before its commitment.
+   */
+  readonly #approvalsInOrder: boolean;
 
-  private constructor(host: WardenHost, info: HostInfo, opts: WardenLdkSignerOptions) {
+  private constructor(
+    host: WardenHost,
+    info: HostInfo,
+    opts: WardenLdkSignerOptions,
+    approver: HostSpec["approver"],
+  ) {
     this.host = host;
     this.info = info;
+    this.#approvalsInOrder = approver !== "queue";
     this.#dustLimitSat = opts.dustLimitSat ?? LDK_DUST_LIMIT_SAT;
     this.#log = opts.log ?? ((l) => console.error(l));
     this.#chain = opts.chain;
@@ -185,7 +196,7 @@ export class WardenLdkSigner {
   static async start(spec: HostSpec, opts: WardenLdkSignerOptions = {}): Promise<WardenLdkSigner> {
     const host = await WardenHost.start(spec);
     const info = host.call<HostInfo>("info");
-    return new WardenLdkSigner(host, info, opts);
+    return new WardenLdkSigner(host, info, opts, spec.approver);
   }
 
   /**
@@ -222,14 +233,24 @@ export class WardenLdkSigner {
     return this.host.call<ChannelState>("state", channelId);
   }
 
-  /** Approves paying a BOLT 11 invoice (resolves once approved; rejects with the refusal). */
+  /**
+   * Approves paying a BOLT 11 invoice (resolves once approved; rejects with the refusal).
+   * Unless a human answers approvals ("queue"), the approval is decided before any signing
+   * request made after this call: a node may start the payment without awaiting it, and if
+   * the approval is refused the payment's commitment is refused with it
+   * (policy-commitment-payment-approved).
+   */
   approveInvoice(bolt11: string, amountMsat?: bigint): Promise<void> {
-    return this.host.request("approveInvoice", bolt11, amountMsat);
+    return this.#approvalsInOrder
+      ? this.host.requestInOrder("approveInvoice", bolt11, amountMsat)
+      : this.host.request("approveInvoice", bolt11, amountMsat);
   }
 
-  /** Approves a keysend payment. */
+  /** Approves a keysend payment (in order with signing requests, as approveInvoice). */
   approveKeysend(payee: Uint8Array, paymentHash: Uint8Array, amountMsat: bigint): Promise<void> {
-    return this.host.request("approveKeysend", payee, paymentHash, amountMsat);
+    return this.#approvalsInOrder
+      ? this.host.requestInOrder("approveKeysend", payee, paymentHash, amountMsat)
+      : this.host.request("approveKeysend", payee, paymentHash, amountMsat);
   }
 
   /** Key `index` of the on-chain wallet's receive (`change` false) or change chain. */

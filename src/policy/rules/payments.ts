@@ -39,6 +39,11 @@ export interface PaymentRuleContext {
   /** True when `amountMsat` more transferred to peers stays within policy-velocity-transferred. */
   readonly transferredWithinLimit: (amountMsat: bigint) => boolean;
   /**
+   * True when `amountMsat` more approved payments stay within policy-velocity-payments (what
+   * approveInvoice/approveKeysend check; here for approvals granted with the commitment).
+   */
+  readonly paymentsWithinLimit: (amountMsat: bigint) => boolean;
+  /**
    * The node's protocol never shows the signer a preimage (Core Lightning's hsmd wire), so a
    * settled offered HTLC cannot be told from a failed one: policy-commitment-payment-settled-
    * preimage does not run (outgoing value stays bounded by approvals and velocity).
@@ -52,10 +57,14 @@ export interface HolderBalances {
   readonly nextMsat: bigint;
 }
 
-/** The ledger change to commit with the commitment, and the value it transferred to peers. */
+/**
+ * The ledger change to commit with the commitment, the value it transferred to peers, and the
+ * amount of the payments the approver approved with it (unannounced payments).
+ */
 export interface PaymentsOutcome {
   readonly change: LedgerChange;
   readonly transferredMsat: bigint;
+  readonly approvedMsat: bigint;
 }
 
 function key(owner: CommitmentChange["owner"], h: Htlc): string {
@@ -124,14 +133,17 @@ export function checkCommitmentPayments(
   const applied = applyCommitmentChange(ctx.lookup, change);
   // Approvals granted for this request go into the records this change writes.
   const records = new Map(applied.records);
+  const granted = new Set<string>();
   for (const [hashHex, rec] of records) {
-    const granted = ctx.provisional.get(hashHex);
-    if (granted !== undefined && rec.approval === undefined) {
-      records.set(hashHex, updateRecord(rec, { approval: granted }));
+    const approval = ctx.provisional.get(hashHex);
+    if (approval !== undefined && rec.approval === undefined) {
+      records.set(hashHex, updateRecord(rec, { approval }));
+      granted.add(hashHex);
     }
   }
 
   let transferredMsat = 0n;
+  let approvedMsat = 0n;
   for (const { hashHex, htlc } of applied.newlyOffered) {
     const rec = records.get(hashHex)!;
     const before = ctx.lookup(hashHex);
@@ -183,6 +195,18 @@ export function checkCommitmentPayments(
       }
       continue;
     }
+    if (granted.has(hashHex)) {
+      // Approved with this commitment: the approval's own checks apply here. Its payee is
+      // unknown, so a payee allowlist cannot cover it.
+      granted.delete(hashHex);
+      approvedMsat += approval.amountMsat;
+      if (config.optionalRules["policy-commitment-payment-allowlisted"]) {
+        c.fail(
+          "policy-commitment-payment-allowlisted",
+          `HTLC ${htlc.id} pays an unannounced payment, whose payee no allowlist can name`,
+        );
+      }
+    }
     c.check(
       before?.preimage === undefined,
       "policy-payment-not-duplicate",
@@ -210,5 +234,16 @@ export function checkCommitmentPayments(
       () => `${transferredMsat} msat more to peers exceeds the velocity limit`,
     );
   }
-  return { change: { records, newlyOffered: applied.newlyOffered }, transferredMsat };
+  if (approvedMsat > 0n) {
+    c.check(
+      ctx.paymentsWithinLimit(approvedMsat),
+      "policy-velocity-payments",
+      () => `${approvedMsat} msat more of approved payments exceeds the velocity limit`,
+    );
+  }
+  return {
+    change: { records, newlyOffered: applied.newlyOffered },
+    transferredMsat,
+    approvedMsat,
+  };
 }

@@ -3,6 +3,7 @@
  * LDK does not need without waiting. The host runs sync-port requests one at a time in
  * order, so a later call's answer implies every earlier request was committed or refused;
  * a refusal comes back typed to that request's onFailure when a later call (or flush) reads it.
+ * An ordered request (requestInOrder) runs in the same order but resolves with its answer.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -66,4 +67,33 @@ test("flush() waits for every pipelined request and reports the refused ones", (
   host.flush();
   host.call("info");
   assert.equal(failures.length, 5);
+});
+
+test("an ordered request runs before the call sent after it and resolves with its answer", async () => {
+  const preimage = new Uint8Array(randomBytes(32));
+  const added = host.requestInOrder("addPreimage", preimage);
+  // No await in between: the host has run the ordered request when this call returns.
+  const known = host.call<Uint8Array[]>("preimages", [sha256(preimage)]);
+  assert.deepEqual(known.map(bytesToHex), [bytesToHex(preimage)]);
+  assert.equal(await added, undefined);
+});
+
+test("an ordered request's refusal rejects it, typed, even when flush() read the answer", async () => {
+  const refused = host.requestInOrder(
+    "channel",
+    "ab".repeat(32),
+    "validateCounterpartyRevocation",
+    [0, new Uint8Array(32)],
+  );
+  host.flush();
+  await assert.rejects(refused, (e: unknown) => {
+    assert.ok(e instanceof StateError, String(e));
+    assert.equal(e.code, "state/unknown-channel");
+    return true;
+  });
+});
+
+test("an ordered request nobody follows still resolves (its answer read by the event loop)", async () => {
+  const info = await host.requestInOrder<HostInfo>("info");
+  assert.equal(info.nodeId.length, 33);
 });
