@@ -49,8 +49,11 @@ function checkedPublicKey(secret: Uint8Array, what: string): Uint8Array {
   return publicKey(secret);
 }
 
-/** How many recent per-commitment secrets and points a key set remembers. */
-const RECENT_COMMITMENTS = 4;
+/**
+ * How many recent per-commitment secrets and points a key set remembers: a round uses our
+ * points n, n+1, n+2 and the secret of n-1 (Channel.prepareNextHolder derives them ahead).
+ */
+const RECENT_COMMITMENTS = 6;
 
 /** A copy of the same kind (Buffer stays Buffer), so cached values look as freshly derived ones. */
 function copyBytes(b: Uint8Array): Uint8Array {

@@ -439,15 +439,22 @@ export class Channel {
   /**
    * Derives, while the signer is idle, the keys of the holder commitment the peer signs next
    * (our point is known in advance), so that validating it needs only what depends on the
-   * peer's values. Changes no state; a no-op for a channel that is not operating.
+   * peer's values, and warms the key set's cache for the rest of that round. Changes no state
+   * and reveals nothing; a no-op for a channel that is not operating.
    */
   prepareNextHolder(): void {
     const state = this.#state;
     const setup = state.setup;
     if (state.phase !== "operating" || setup === undefined || state.closing !== undefined) return;
-    const point = this.#keys.perCommitmentPoint(state.nextHolderCommitNum);
+    const n = state.nextHolderCommitNum;
+    const point = this.#keys.perCommitmentPoint(n);
     const counterparty = setup.counterpartyBasepoints;
     if (this.#prepared !== undefined && equalBytes(this.#prepared.point, point)) return;
+    // The rest of that round: the secret of n-1 (revoked once n is validated), and our points
+    // n+1 and n+2 (a node asks for them with n). All stay in the key set's small cache.
+    if (n >= 1) this.#keys.perCommitmentSecret(n - 1).fill(0);
+    this.#keys.perCommitmentPoint(n + 1);
+    this.#keys.perCommitmentPoint(n + 2);
     const keys = deriveCommitmentKeys(this.#keys.basepoints, counterparty, point);
     this.#prepared = { point, counterparty, keys };
   }
