@@ -11,7 +11,8 @@ import {
 } from "node:worker_threads";
 import { reviveError } from "../../signer/serialized-error.js";
 import type { HostError, HostOp, HostRequest, HostResponse, HostSpec } from "./host-protocol.js";
-import { SYNC_DONE } from "./host-protocol.js";
+import { HOST_DEAD, SYNC_DONE, SYNC_WORDS_BYTES } from "./host-protocol.js";
+import { WardenError } from "../../errors.js";
 
 /** How long a synchronous call may wait for the host before it fails. */
 const SYNC_TIMEOUT_MS = 60_000;
@@ -47,6 +48,8 @@ export class WardenHost {
   /** Sync-port sequence: the id of the last request sent on it (int32, wrapping). */
   #syncSeq = 0;
   #closed = false;
+  /** Why the host thread stopped, once it did: every call fails with it. */
+  #dead: WardenError | undefined;
   /** Number of synchronous calls made, and the milliseconds spent waiting on them (benchmarks). */
   syncCalls = 0;
   syncWaitMs = 0;
@@ -63,7 +66,15 @@ export class WardenHost {
     // Answers nobody blocks on (ordered requests, refused pipelined ones) arrive here when no
     // synchronous call reads them first (receiveMessageOnPort takes them before this fires).
     sync.on("message", (r: HostResponse) => this.#settleAnswer(r));
-    async.on("message", (r: HostResponse) => {
+    worker.on("error", (e: unknown) =>
+      this.#fail(`the host thread failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+    worker.on("exit", (code) => this.#fail(`the host thread exited (code ${code})`));
+    async.on("message", (r: HostResponse | { fatal: HostError }) => {
+      if ("fatal" in r) {
+        this.#fail(`the host stopped: ${reviveError(r.fatal).message}`);
+        return;
+      }
       const p = this.#pending.get(r.id);
       if (p === undefined) return;
       this.#pending.delete(r.id);
@@ -72,11 +83,32 @@ export class WardenHost {
     });
   }
 
+  /**
+   * The host thread stopped (crash, exit, termination): every waiting request is rejected,
+   * every pipelined one reported as failed (its outcome unknown), and later calls throw.
+   */
+  #fail(why: string): void {
+    if (this.#dead !== undefined || this.#closed) return;
+    const dead = new WardenError("ldk/host-dead", why);
+    this.#dead = dead;
+    for (const p of [...this.#pending.values(), ...this.#ordered.values()]) p.reject(dead);
+    this.#pending.clear();
+    this.#ordered.clear();
+    const posted = [...this.#posted.values()];
+    this.#posted.clear();
+    for (const onFailure of posted) onFailure(dead);
+  }
+
+  /** The host thread, for supervision (its resource use; termination). */
+  get worker(): Worker {
+    return this.#worker;
+  }
+
   /** Starts a host for `spec` and resolves once its Node is open. */
   static async start(spec: HostSpec): Promise<WardenHost> {
     const sync = new MessageChannel();
     const async = new MessageChannel();
-    const flag = new SharedArrayBuffer(4);
+    const flag = new SharedArrayBuffer(SYNC_WORDS_BYTES);
     const worker = new Worker(new URL("./host.js", import.meta.url), {
       workerData: { spec, sync: sync.port2, async: async.port2, flag },
       transferList: [sync.port2, async.port2],
@@ -95,6 +127,7 @@ export class WardenHost {
 
   #send(op: HostOp, args: unknown[], pipelined: boolean): number {
     if (this.#closed) throw new Error("warden host is closed");
+    if (this.#dead !== undefined) throw this.#dead;
     const id = (this.#syncSeq = (this.#syncSeq + 1) | 0);
     const name = op === "channel" ? String(args[1]) : op;
     this.callsByOp.set(name, (this.callsByOp.get(name) ?? 0) + 1);
@@ -114,6 +147,10 @@ export class WardenHost {
     for (let polls = 0; ; polls++) {
       const done = Atomics.load(this.#flag, SYNC_DONE);
       if (reached(done, id)) break;
+      if (Atomics.load(this.#flag, HOST_DEAD) !== 0) {
+        this.#fail(`the host stopped on an unexpected error during ${what}`);
+        throw this.#dead!;
+      }
       // Poll first (the clock read only every 64 polls), then sleep until the host notifies.
       if ((polls & 63) !== 63 || performance.now() < spinUntil) continue;
       Atomics.wait(this.#flag, SYNC_DONE, done, 50);
@@ -186,6 +223,7 @@ export class WardenHost {
    */
   requestInOrder<T>(op: HostOp, ...args: unknown[]): Promise<T> {
     if (this.#closed) return Promise.reject(new Error("warden host is closed"));
+    if (this.#dead !== undefined) return Promise.reject(this.#dead);
     return new Promise<T>((resolve, reject) => {
       const id = this.#send(op, args, false);
       this.#ordered.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -203,6 +241,7 @@ export class WardenHost {
   /** Calls `op` without blocking (for calls that may wait, e.g. on a queued approval). */
   request<T>(op: HostOp, ...args: unknown[]): Promise<T> {
     if (this.#closed) return Promise.reject(new Error("warden host is closed"));
+    if (this.#dead !== undefined) return Promise.reject(this.#dead);
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -213,6 +252,13 @@ export class WardenHost {
   /** Closes the host's Store (every commit already done) and stops the host thread. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    if (this.#dead !== undefined) {
+      this.#closed = true;
+      this.#sync.close();
+      this.#async.close();
+      await this.#worker.terminate();
+      return;
+    }
     try {
       this.flush();
     } catch {

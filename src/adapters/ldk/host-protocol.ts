@@ -75,9 +75,14 @@ export interface HostRequest {
 
 /**
  * The shared words of the sync port: [0] the id of the last sync-port request the host
- * finished (its answer, if any, already posted); the adapter waits on it.
+ * finished (its answer, if any, already posted); the adapter waits on it. [1] is set to 1 when
+ * the host stops on an unexpected error: a blocked call then fails at once.
  */
 export const SYNC_DONE = 0;
+/** Index of the host-dead word (see SYNC_DONE). */
+export const HOST_DEAD = 1;
+/** Bytes of the shared words. */
+export const SYNC_WORDS_BYTES = 8;
 
 /** A thrown error as data (WardenError code; rule ids of a policy refusal). */
 export type HostError = SerializedError;

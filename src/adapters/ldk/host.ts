@@ -32,7 +32,7 @@ import type {
   HostSpec,
   HostWalletKey,
 } from "./host-protocol.js";
-import { SYNC_DONE } from "./host-protocol.js";
+import { HOST_DEAD, SYNC_DONE } from "./host-protocol.js";
 import { openHostStore } from "./store-factory.js";
 import { serializeError } from "../../signer/serialized-error.js";
 
@@ -266,12 +266,24 @@ async function main(): Promise<void> {
       }
       stats.busyMs += performance.now() - start;
       stats.calls++;
-      if (answer !== undefined) data.sync.postMessage(answer);
+      if (answer !== undefined) postAnswer(answer);
       Atomics.store(flag, SYNC_DONE, req.id);
       Atomics.notify(flag, SYNC_DONE);
     }
     running = false;
     if (toPrepare.size > 0) setImmediate(prepareWhenIdle);
+  };
+  /** Posts an answer; one that cannot be sent (not cloneable) goes back as an error. */
+  const postAnswer = (answer: HostResponse): void => {
+    try {
+      data.sync.postMessage(answer);
+    } catch (e) {
+      data.sync.postMessage({
+        id: answer.id,
+        ok: false,
+        error: serializeError(new Error(`host: the answer cannot be sent (${String(e)})`)),
+      });
+    }
   };
   const accept = (req: HostRequest): void => {
     inbox.push(req);
@@ -287,6 +299,24 @@ async function main(): Promise<void> {
   });
   data.async.postMessage({ ready: true });
 }
+
+/**
+ * The host stops on an unexpected error: the shared dead word lets a call blocked on the sync
+ * port fail at once, the async port carries the reason, and the thread exits.
+ */
+function die(e: unknown): void {
+  const data = workerData as HostData;
+  const flag = new Int32Array(data.flag);
+  Atomics.store(flag, HOST_DEAD, 1);
+  Atomics.notify(flag, SYNC_DONE);
+  try {
+    data.async.postMessage({ fatal: serializeError(e) });
+  } finally {
+    process.exit(1);
+  }
+}
+process.on("uncaughtException", die);
+process.on("unhandledRejection", die);
 
 main().catch((e: unknown) => {
   const data = workerData as HostData;
