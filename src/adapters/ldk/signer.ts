@@ -241,16 +241,19 @@ export class WardenLdkSigner {
    * (policy-commitment-payment-approved).
    */
   approveInvoice(bolt11: string, amountMsat?: bigint): Promise<void> {
-    return this.#approvalsInOrder
-      ? this.host.requestInOrder("approveInvoice", bolt11, amountMsat)
-      : this.host.request("approveInvoice", bolt11, amountMsat);
+    return this.#askApproval("approveInvoice", bolt11, amountMsat);
   }
 
   /** Approves a keysend payment (in order with signing requests, as approveInvoice). */
   approveKeysend(payee: Uint8Array, paymentHash: Uint8Array, amountMsat: bigint): Promise<void> {
+    return this.#askApproval("approveKeysend", payee, paymentHash, amountMsat);
+  }
+
+  /** Sends an approval in order with the signing requests, or on its own port for a human. */
+  #askApproval(op: "approveInvoice" | "approveKeysend", ...args: unknown[]): Promise<void> {
     return this.#approvalsInOrder
-      ? this.host.requestInOrder("approveKeysend", payee, paymentHash, amountMsat)
-      : this.host.request("approveKeysend", payee, paymentHash, amountMsat);
+      ? this.host.requestInOrder(op, ...args)
+      : this.host.request(op, ...args);
   }
 
   /** Key `index` of the on-chain wallet's receive (`change` false) or change chain. */
