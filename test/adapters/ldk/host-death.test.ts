@@ -43,11 +43,7 @@ test("a host thread that stops fails its waiting, pipelined and later calls at o
   await assert.rejects(waiting, isHostDead);
   // (Without the exit noticed, this call would wait out its timeout and fail otherwise.)
   assert.throws(() => host.call("info"), isHostDead);
-  const failures: unknown[] = [];
-  assert.throws(
-    () => host.post("addPreimage", [new Uint8Array(32)], (e) => failures.push(e)),
-    isHostDead,
-  );
+  assert.throws(() => host.post("addPreimage", [new Uint8Array(32)], () => undefined), isHostDead);
   await assert.rejects(host.requestInOrder("info"), isHostDead);
   await assert.rejects(host.request("info"), isHostDead);
   await host.close();
